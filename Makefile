@@ -1,0 +1,54 @@
+# switchboard: the two commands a newcomer needs are `make run` and `make test`.
+# Every target installs what it needs (Debian packages) and builds with Meson + ninja.
+
+# Packages needed to build and test; the lists grow as subsystems land.
+DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev
+DEPS_TEST  = $(DEPS_BUILD)
+DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy
+
+BUILD   ?= build
+ASAN    ?= build-asan
+RELEASE ?= build-release
+MESON_FLAGS ?=
+
+.PHONY: all deps build run test test-unit test-asan bench format lint clean
+
+all: build
+
+deps:
+	@tools/deps.sh $(DEPS_TEST)
+
+# setup is re-run only when the build directory is missing
+$(BUILD)/build.ninja:
+	@meson setup $(BUILD) --buildtype=debugoptimized $(MESON_FLAGS) >/dev/null
+
+$(ASAN)/build.ninja:
+	@meson setup $(ASAN) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false $(MESON_FLAGS) >/dev/null
+
+$(RELEASE)/build.ninja:
+	@meson setup $(RELEASE) --buildtype=release -Db_ndebug=true $(MESON_FLAGS) >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+run: build
+	@$(BUILD)/src/cli/switchboard --help
+
+test: deps $(BUILD)/build.ninja $(ASAN)/build.ninja
+	@tools/check-source.sh
+	@ninja -C $(BUILD)
+	@meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	@ninja -C $(ASAN)
+	@SB_RUNS=100 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		meson test -C $(ASAN) --print-errorlogs --num-processes 2 --suite unit
+
+bench: $(RELEASE)/build.ninja
+	@tools/deps.sh $(DEPS_BENCH)
+	@ninja -C $(RELEASE)
+	@bench/run.sh $(RELEASE)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN) $(RELEASE)

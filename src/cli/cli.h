@@ -1,0 +1,12 @@
+/* cli: the subcommand table shared by the command-line programs. */
+#ifndef SB_CLI_CLI_H
+#define SB_CLI_CLI_H
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	/* argv[0] is the command's own name; returns the exit status */
+	int (*run)(int argc, char **argv);
+};
+
+#endif

@@ -2,7 +2,7 @@
 # Every target installs what it needs (Debian packages) and builds with Meson + ninja.
 
 # Packages needed to build and test; the lists grow as subsystems land.
-DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev
+DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev
 DEPS_TEST  = $(DEPS_BUILD)
 DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy
 

@@ -99,104 +99,214 @@ static bool strategy_random(const struct queue *q)
 	return q->p.strategy == ACD_STRATEGY_RANDOM;
 }
 
-static void pool_insert(struct acd *acd, struct member *m)
+static inline bool pentry_less(const struct pentry *x, const struct pentry *y)
+{
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2;
+	return x->id < y->id;
+}
+
+static inline bool pentry_valid(const struct pentry *e)
+{
+	return e->a->state == ACD_AGENT_READY && e->a->epoch == e->epoch;
+}
+
+static void pool_sift_down(struct pool *pl, uint32_t i)
+{
+	struct pentry x = pl->v[i];
+	uint32_t n = pl->n;
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && pentry_less(&pl->v[c + 1], &pl->v[c]))
+			c++;
+		if (!pentry_less(&pl->v[c], &x))
+			break;
+		pl->v[i] = pl->v[c];
+		i = c;
+	}
+	pl->v[i] = x;
+}
+
+static void pool_sift_up(struct pool *pl, uint32_t i)
+{
+	struct pentry x = pl->v[i];
+	while (i > 0) {
+		uint32_t p = (i - 1) / 2;
+		if (!pentry_less(&x, &pl->v[p]))
+			break;
+		pl->v[i] = pl->v[p];
+		i = p;
+	}
+	pl->v[i] = x;
+}
+
+/* Drops every stale entry and restores the order (linear time). */
+static void pool_compact(struct pool *pl, bool ordered)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < pl->n; i++)
+		if (pentry_valid(&pl->v[i]))
+			pl->v[n++] = pl->v[i];
+	pl->n = n;
+	if (ordered && n > 1)
+		for (uint32_t i = n / 2; i-- > 0;)
+			pool_sift_down(pl, i);
+	/* the FIFO keeps its order: close the gaps in place (writes never pass reads) */
+	uint32_t fn = 0;
+	for (uint32_t i = 0; i < pl->fn; i++) {
+		struct pentry e = pl->f[(pl->fh + i) % pl->fcap];
+		if (pentry_valid(&e))
+			pl->f[(pl->fh + fn++) % pl->fcap] = e;
+	}
+	pl->fn = fn;
+}
+
+static void pool_pop(struct pool *pl)
+{
+	pl->v[0] = pl->v[--pl->n];
+	if (pl->n > 1)
+		pool_sift_down(pl, 0);
+}
+
+static int pool_grow(struct pentry **v, uint32_t *cap, uint32_t *head, uint32_t n)
+{
+	uint32_t ncap = *cap ? *cap * 2 : 16;
+	struct pentry *nv = sb_alloc(ncap * sizeof(*nv));
+	if (!nv)
+		return ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		nv[i] = (*v)[head ? (*head + i) % *cap : i];
+	sb_free(*v);
+	*v = nv;
+	*cap = ncap;
+	if (head)
+		*head = 0;
+	return 0;
+}
+
+static void pool_insert(struct member *m, struct agent *a)
 {
 	struct queue *q = m->queue;
-	struct agent *a = m->agent;
 	struct pool *pl = &q->pools[m->tier];
+	bool ordered = !strategy_random(q);
+	struct pentry e;
 
-	if (strategy_random(q)) {
-		if (pl->n == pl->cap) {
-			uint32_t cap = pl->cap ? pl->cap * 2 : 8;
-			struct member **arr = sb_realloc(pl->arr, cap * sizeof(*arr));
-			if (!arr)
-				return; /* out of memory: the agent is not offered this queue's calls */
-			pl->arr = arr;
-			pl->cap = cap;
-		}
-		m->rpos = pl->n;
-		pl->arr[pl->n++] = m;
-		return;
-	}
-	m->hn.k3 = a->id;
+	if (pl->n + pl->fn >= 2 * pl->members + 8)
+		pool_compact(pl, ordered);
+	e.id = a->id;
+	e.epoch = a->epoch;
+	e.a = a;
 	switch (q->p.strategy) {
 	case ACD_STRATEGY_ROUND_ROBIN:
-		m->hn.k1 = (int64_t)m->rr_seq;
-		m->hn.k2 = 0;
+		e.k1 = (int64_t)m->rr_seq;
+		e.k2 = 0;
 		break;
 	case ACD_STRATEGY_FEWEST_CALLS:
-		m->hn.k1 = (int64_t)m->calls;
-		m->hn.k2 = a->idle_since;
+		e.k1 = (int64_t)m->calls;
+		e.k2 = a->idle_since;
 		break;
 	case ACD_STRATEGY_LEAST_TALK:
-		m->hn.k1 = a->talk_ms;
-		m->hn.k2 = a->idle_since;
+		e.k1 = a->talk_ms;
+		e.k2 = a->idle_since;
 		break;
 	case ACD_STRATEGY_LINEAR:
-		m->hn.k1 = a->p.rank;
-		m->hn.k2 = 0;
+		e.k1 = a->p.rank;
+		e.k2 = 0;
 		break;
 	case ACD_STRATEGY_BEST_SKILL:
-		m->hn.k1 = -(int64_t)m->prof;
-		m->hn.k2 = a->idle_since;
+		e.k1 = -(int64_t)m->prof;
+		e.k2 = a->idle_since;
 		break;
-	default: /* longest idle, ring-all */
-		m->hn.k1 = a->idle_since;
-		m->hn.k2 = 0;
+	default: /* longest idle, ring-all, random (keys unused) */
+		e.k1 = a->idle_since;
+		e.k2 = 0;
 		break;
 	}
-	(void)acd;
-	heap_push(&pl->h, &m->hn);
-}
-
-static void pool_remove(struct member *m)
-{
-	struct queue *q = m->queue;
-	struct pool *pl = &q->pools[m->tier];
-	if (strategy_random(q)) {
-		if (m->rpos == HEAP_NONE)
-			return;
-		struct member *last = pl->arr[--pl->n];
-		pl->arr[m->rpos] = last;
-		last->rpos = m->rpos;
-		m->rpos = HEAP_NONE;
+	if (ordered && (pl->fn == 0 || !pentry_less(&e, &pl->f[(pl->fh + pl->fn - 1) % pl->fcap]))) {
+		if (pl->fn == pl->fcap && pool_grow(&pl->f, &pl->fcap, &pl->fh, pl->fn) != 0)
+			return; /* out of memory: the agent is not offered this queue's calls */
+		pl->f[(pl->fh + pl->fn) % pl->fcap] = e;
+		pl->fn++;
 		return;
 	}
-	heap_remove(&pl->h, &m->hn);
+	if (pl->n == pl->cap && pool_grow(&pl->v, &pl->cap, NULL, pl->n) != 0)
+		return;
+	pl->v[pl->n++] = e;
+	if (ordered)
+		pool_sift_up(pl, pl->n - 1);
 }
 
-static uint32_t pool_count(const struct queue *q, uint32_t tier)
-{
-	const struct pool *pl = &q->pools[tier];
-	return strategy_random(q) ? pl->n : heap_count(&pl->h);
-}
-
-/* The pool's best member by the queue's strategy, or NULL. */
-static struct member *pool_best(struct acd *acd, struct queue *q, uint32_t tier)
+/* The pool's best ready agent by the queue's strategy, or NULL. Drops stale entries on the way. */
+static struct agent *pool_best(struct acd *acd, struct queue *q, uint32_t tier)
 {
 	struct pool *pl = &q->pools[tier];
-	if (strategy_random(q))
-		return pl->n ? pl->arr[rng_below(&acd->rng, pl->n)] : NULL;
-	struct heap_node *hn = heap_top(&pl->h);
-	return hn ? container_of(hn, struct member, hn) : NULL;
+	if (strategy_random(q)) {
+		while (pl->n) {
+			uint32_t i = (uint32_t)rng_below(&acd->rng, pl->n);
+			if (pentry_valid(&pl->v[i]))
+				return pl->v[i].a;
+			pl->v[i] = pl->v[--pl->n];
+		}
+		return NULL;
+	}
+	while (pl->fn && !pentry_valid(&pl->f[pl->fh])) {
+		pl->fh = (pl->fh + 1) % pl->fcap;
+		pl->fn--;
+	}
+	while (pl->n && !pentry_valid(&pl->v[0]))
+		pool_pop(pl);
+	const struct pentry *f = pl->fn ? &pl->f[pl->fh] : NULL;
+	const struct pentry *h = pl->n ? &pl->v[0] : NULL;
+	if (f && h)
+		return pentry_less(f, h) ? f->a : h->a;
+	return f ? f->a : h ? h->a : NULL;
+}
+
+/* Number of ready agents in a pool (linear: for queries, not for routing). */
+static uint32_t pool_ready(const struct pool *pl)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < pl->n; i++)
+		n += pentry_valid(&pl->v[i]);
+	for (uint32_t i = 0; i < pl->fn; i++)
+		n += pentry_valid(&pl->f[(pl->fh + i) % pl->fcap]);
+	return n;
 }
 
 static void agent_pools_insert(struct acd *acd, struct agent *a)
 {
-	if (a->in_pools)
+	(void)acd;
+	if (a->in_pools || a->state != ACD_AGENT_READY)
 		return;
 	for (uint32_t i = 0; i < a->n_mem; i++)
-		pool_insert(acd, &a->mem[i]);
+		pool_insert(&a->mem[i], a);
 	a->in_pools = true;
 }
 
+/* Every entry the agent left in the pools goes stale at once. */
 static void agent_pools_remove(struct agent *a)
 {
 	if (!a->in_pools)
 		return;
-	for (uint32_t i = 0; i < a->n_mem; i++)
-		pool_remove(&a->mem[i]);
+	a->epoch++;
 	a->in_pools = false;
+}
+
+/*
+ * Removes every entry of an agent that is going away (its pointer would
+ * dangle). The agent is logged out, so its entries are all stale: compacting
+ * drops them.
+ */
+static void pools_purge_agent(struct acd *acd)
+{
+	struct queue *q;
+	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
+		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
+			pool_compact(&q->pools[t], !strategy_random(q));
 }
 
 /* ---------- memberships ---------- */
@@ -274,15 +384,25 @@ static bool state_staffed(uint8_t s)
 /* Adds (sign 1) or removes (sign -1) an agent's state from its queues' gauges. */
 static void gauges_apply(struct agent *a, uint8_t state, int sign)
 {
+	bool logged = state_logged(state), staffed = state_staffed(state);
+	if (!logged && !staffed)
+		return;
 	for (uint32_t i = 0; i < a->n_mem; i++) {
 		struct queue *q = a->mem[i].queue;
-		if (state_logged(state))
+		if (logged)
 			q->n_logged += (uint32_t)sign;
-		if (state_staffed(state) && a->mem[i].tier == 0)
+		if (staffed && a->mem[i].tier == 0)
 			q->n_staffed += (uint32_t)sign;
-		if (state == ACD_AGENT_READY)
-			q->n_ready += (uint32_t)sign;
 	}
+}
+
+/* Gauges change only when an agent logs in or out or crosses not-ready: not on every call. */
+static void gauges_move(struct agent *a, uint8_t from, uint8_t to)
+{
+	if (state_logged(from) == state_logged(to) && state_staffed(from) == state_staffed(to))
+		return;
+	gauges_apply(a, from, -1);
+	gauges_apply(a, to, 1);
 }
 
 /*
@@ -292,20 +412,20 @@ static void gauges_apply(struct agent *a, uint8_t state, int sign)
  */
 static int agent_rebuild(struct acd *acd, struct agent *a)
 {
-	uint32_t nq = idmap_count(&acd->queues), n = 0;
-	struct member *mem = nq ? sb_calloc(nq, sizeof(*mem)) : NULL;
-	if (nq && !mem)
-		return ENOMEM;
+	uint32_t n = 0;
 	struct queue *q;
+	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
+		n += member_tier(a, q) >= 0;
+	struct member *mem = n ? sb_calloc(n, sizeof(*mem)) : NULL;
+	if (n && !mem)
+		return ENOMEM;
+	n = 0;
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);) {
 		int tier = member_tier(a, q);
 		if (tier < 0)
 			continue;
 		struct member *m = &mem[n++];
-		struct member *old = member_of(a, q);
-		heap_node_init(&m->hn);
-		m->rpos = HEAP_NONE;
-		m->agent = a;
+		const struct member *old = member_of(a, q);
 		m->queue = q;
 		m->tier = (uint8_t)tier;
 		m->prof = proficiency(a, q);
@@ -313,9 +433,18 @@ static int agent_rebuild(struct acd *acd, struct agent *a)
 		m->rr_seq = old ? old->rr_seq : 0;
 	}
 	gauges_apply(a, a->state, -1);
+	for (uint32_t i = 0; i < a->n_mem; i++)
+		a->mem[i].queue->pools[a->mem[i].tier].members--;
 	sb_free(a->mem);
 	a->mem = mem;
 	a->n_mem = n;
+	for (uint32_t i = 0; i < a->n_mem; i++)
+		a->mem[i].queue->pools[a->mem[i].tier].members++;
+	/* pools that lost members keep their bound on stale entries */
+	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
+		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
+			if (q->pools[t].n + q->pools[t].fn > 2 * q->pools[t].members + 8)
+				pool_compact(&q->pools[t], !strategy_random(q));
 	gauges_apply(a, a->state, 1);
 	return 0;
 }
@@ -344,8 +473,8 @@ static struct band *band_get(struct queue *q, int32_t prio)
 		/* lists point into the array: move them by relinking */
 		for (uint32_t j = 0; j < q->n_bands; j++) {
 			b[j] = q->bands[j];
-			list_init(&b[j].calls);
-			if (!list_empty(&q->bands[j].calls)) {
+			dlist_init(&b[j].calls);
+			if (!dlist_empty(&q->bands[j].calls)) {
 				b[j].calls.next = q->bands[j].calls.next;
 				b[j].calls.prev = q->bands[j].calls.prev;
 				b[j].calls.next->prev = &b[j].calls;
@@ -357,7 +486,7 @@ static struct band *band_get(struct queue *q, int32_t prio)
 		q->cap_bands = cap;
 		/* the calls' band pointers moved too */
 		for (uint32_t j = 0; j < q->n_bands; j++)
-			list_for_each(it, &b[j].calls)
+			dlist_for_each(it, &b[j].calls)
 				container_of(it, struct call, link)->band = &b[j];
 	}
 	/* shift bands after i one place right, relinking their lists */
@@ -365,20 +494,20 @@ static struct band *band_get(struct queue *q, int32_t prio)
 		struct band *dst = &q->bands[j], *src = &q->bands[j - 1];
 		dst->prio = src->prio;
 		dst->n = src->n;
-		list_init(&dst->calls);
-		if (!list_empty(&src->calls)) {
+		dlist_init(&dst->calls);
+		if (!dlist_empty(&src->calls)) {
 			dst->calls.next = src->calls.next;
 			dst->calls.prev = src->calls.prev;
 			dst->calls.next->prev = &dst->calls;
 			dst->calls.prev->next = &dst->calls;
 		}
-		list_for_each(it, &dst->calls)
+		dlist_for_each(it, &dst->calls)
 			container_of(it, struct call, link)->band = dst;
 	}
 	q->n_bands++;
 	q->bands[i].prio = prio;
 	q->bands[i].n = 0;
-	list_init(&q->bands[i].calls);
+	dlist_init(&q->bands[i].calls);
 	return &q->bands[i];
 }
 
@@ -388,10 +517,10 @@ static int band_insert(struct queue *q, struct call *c)
 	if (!b)
 		return ENOMEM;
 	/* usually the newest: walk from the tail */
-	struct list *pos = &b->calls;
+	struct dlist *pos = &b->calls;
 	while (pos->prev != &b->calls && call_before(c, container_of(pos->prev, struct call, link)))
 		pos = pos->prev;
-	list_insert_before(pos, &c->link);
+	dlist_insert_before(pos, &c->link);
 	c->band = b;
 	b->n++;
 	return 0;
@@ -401,14 +530,14 @@ static void band_remove(struct call *c)
 {
 	if (!c->band)
 		return;
-	list_unlink(&c->link);
+	dlist_unlink(&c->link);
 	c->band->n--;
 	c->band = NULL;
 }
 
 static struct call *band_head(struct band *b)
 {
-	return list_empty(&b->calls) ? NULL : container_of(list_first(&b->calls), struct call, link);
+	return dlist_empty(&b->calls) ? NULL : container_of(dlist_first(&b->calls), struct call, link);
 }
 
 /* ---------- calls: allocation ---------- */
@@ -425,7 +554,7 @@ static struct call *call_new(struct acd *acd)
 			return NULL;
 	}
 	memset(c, 0, sizeof(*c));
-	list_init(&c->link);
+	dlist_init(&c->link);
 	tmr_init(&c->t_ring, T_RING);
 	tmr_init(&c->t_widen, T_WIDEN);
 	tmr_init(&c->t_wait, T_MAXWAIT);
@@ -505,11 +634,10 @@ static void agent_set(struct acd *acd, struct agent *a, uint8_t to, uint32_t rea
 		tmr_stop(acd, &a->t_wrap);
 	}
 	a->tis[from] += ev.dur_ms;
-	gauges_apply(a, from, -1);
+	gauges_move(a, from, to);
 	a->state = to;
 	a->reason = reason;
 	a->since = acd->now;
-	gauges_apply(a, to, 1);
 	if (to == ACD_AGENT_READY && from != ACD_AGENT_RESERVED)
 		a->idle_since = acd->now;
 	if (from == ACD_AGENT_READY)
@@ -651,13 +779,13 @@ static void route_call(struct acd *acd, struct call *c)
 	uint32_t want = q->p.strategy == ACD_STRATEGY_RING_ALL ? q->p.ring_all_max : 1;
 	uint32_t got = 0;
 	for (uint32_t t = 0; t <= c->tier && got < want; t++) {
-		while (got < want && pool_count(q, t) > 0) {
-			struct member *m = pool_best(acd, q, t);
+		struct agent *a;
+		while (got < want && (a = pool_best(acd, q, t)) != NULL) {
 			if (got == 0) {
 				want = call_offer_room(c, want);
 				call_to_ringing(acd, c);
 			}
-			offer_to(acd, c, m->agent);
+			offer_to(acd, c, a);
 			got++;
 		}
 	}
@@ -903,7 +1031,11 @@ static uint32_t call_position(const struct call *c)
 				pos += bd->n;
 			continue;
 		}
-		list_for_each(it, &bd->calls)
+		if (c->link.next == &bd->calls) {
+			pos += bd->n - 1; /* the last of its band: no walk (the usual case at entry) */
+			break;
+		}
+		dlist_for_each(it, &bd->calls)
 		{
 			if (it == &c->link)
 				break;
@@ -1051,8 +1183,8 @@ void acd_set_sink(struct acd *acd, acd_event_h *sink, void *arg)
 static void queue_destroy(struct queue *q)
 {
 	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
-		heap_release(&q->pools[t].h);
-		sb_free(q->pools[t].arr);
+		sb_free(q->pools[t].v);
+		sb_free(q->pools[t].f);
 	}
 	sb_free(q->bands);
 	sb_free(q);
@@ -1170,8 +1302,6 @@ int acd_queue_add(struct acd *acd, uint32_t id, const struct acd_queue_params *p
 	q->id = id;
 	q->p = *p;
 	q->open = true;
-	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
-		heap_init(&q->pools[t].h);
 	err = idmap_put(&acd->queues, id, q);
 	if (err) {
 		queue_destroy(q);
@@ -1194,9 +1324,15 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);)
 		agent_pools_remove(a);
 	q->p = *p;
+	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
+		/* all stale now, and maybe ordered by the old strategy */
+		q->pools[t].n = 0;
+		q->pools[t].fn = 0;
+		q->pools[t].fh = 0;
+	}
 	/* waiting callers' tiers follow the new widening steps */
 	for (uint32_t b = 0; b < q->n_bands; b++)
-		list_for_each(it, &q->bands[b].calls)
+		dlist_for_each(it, &q->bands[b].calls)
 		{
 			struct call *c = container_of(it, struct call, link);
 			call_arm_timers(acd, c);
@@ -1300,6 +1436,9 @@ int acd_agent_remove(struct acd *acd, uint32_t id)
 		return EBUSY;
 	idmap_del(&acd->agents, id);
 	gauges_apply(a, a->state, -1);
+	for (uint32_t i = 0; i < a->n_mem; i++)
+		a->mem[i].queue->pools[a->mem[i].tier].members--;
+	pools_purge_agent(acd);
 	sb_free(a->mem);
 	sb_free(a);
 	return 0;
@@ -1946,11 +2085,13 @@ int acd_queue_stats(const struct acd *acd, uint32_t id, struct acd_queue_stats *
 	st->connected = q->n_connected;
 	st->callbacks_waiting = q->n_cb_waiting;
 	st->agents_logged_in = q->n_logged;
-	st->agents_ready = q->n_ready;
+	st->agents_ready = 0;
+	for (uint32_t t = 0; t <= q->p.n_tiers; t++)
+		st->agents_ready += pool_ready(&q->pools[t]);
 	st->oldest_wait_start = 0;
 	for (uint32_t b = 0; b < q->n_bands; b++) {
 		const struct band *bd = &q->bands[b];
-		list_for_each(it, &bd->calls)
+		dlist_for_each(it, &bd->calls)
 		{
 			const struct call *c = container_of(it, struct call, link);
 			if (c->state != ACD_CALL_WAITING)

@@ -1,6 +1,8 @@
 /* acd_check: walks every ACD structure and verifies the invariants the router relies on. */
 #include "core/acd/acd_impl.h"
 
+#include "base/mem.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,11 +24,54 @@ static int fail(char *buf, unsigned len, const char *fmt, ...)
 			return fail(buf, len, __VA_ARGS__);                                        \
 	} while (0)
 
-static bool member_linked(const struct member *m)
+static bool entry_valid(const struct pentry *e)
 {
-	if (m->queue->p.strategy == ACD_STRATEGY_RANDOM)
-		return m->rpos != HEAP_NONE;
-	return heap_node_linked(&m->hn);
+	return e->a->state == ACD_AGENT_READY && e->a->epoch == e->epoch;
+}
+
+static bool entry_less(const struct pentry *x, const struct pentry *y)
+{
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2;
+	return x->id < y->id;
+}
+
+/* Current entries per (queue, agent) and per (queue, tier), counted in one pass over the pools. */
+struct census {
+	struct idmap by_agent; /* (queue << 32 | agent) -> count */
+	struct idmap by_tier;  /* (queue << 8 | tier) + 1 -> count */
+};
+
+static void census_add(struct idmap *m, uint64_t key)
+{
+	uintptr_t n = (uintptr_t)idmap_get(m, key);
+	idmap_put(m, key, (void *)(n + 1));
+}
+
+static void census_take(const struct acd *acd, struct census *cs)
+{
+	idmap_init(&cs->by_agent);
+	idmap_init(&cs->by_tier);
+	const struct queue *q;
+	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
+		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
+			const struct pool *pl = &q->pools[t];
+			for (uint32_t i = 0; i < pl->n + pl->fn; i++) {
+				const struct pentry *e = i < pl->n ? &pl->v[i]
+								   : &pl->f[(pl->fh + i - pl->n) % pl->fcap];
+				if (!entry_valid(e))
+					continue;
+				census_add(&cs->by_agent, ((uint64_t)q->id << 32) | e->id);
+				census_add(&cs->by_tier, (((uint64_t)q->id << 8) | t) + 1);
+			}
+		}
+}
+
+static uint32_t census_get(const struct idmap *m, uint64_t key)
+{
+	return (uint32_t)(uintptr_t)idmap_get(m, key);
 }
 
 static uint8_t tier_at(const struct queue *q, int64_t waited)
@@ -39,21 +84,35 @@ static uint8_t tier_at(const struct queue *q, int64_t waited)
 
 static int check_queue(const struct acd *acd, const struct queue *q, char *buf, unsigned len)
 {
+	bool ordered = q->p.strategy != ACD_STRATEGY_RANDOM;
 	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
 		const struct pool *pl = &q->pools[t];
-		CHECK(heap_valid(&pl->h), "queue %u: pool %u heap order broken", q->id, t);
-		uint32_t n = q->p.strategy == ACD_STRATEGY_RANDOM ? pl->n : heap_count(&pl->h);
-		CHECK(t <= q->p.n_tiers || n == 0, "queue %u: pool %u beyond its tiers", q->id, t);
-		for (uint32_t i = 0; i < n; i++) {
-			const struct member *m = q->p.strategy == ACD_STRATEGY_RANDOM
-							 ? pl->arr[i]
-							 : container_of(pl->h.v[i], struct member, hn);
-			CHECK(m->queue == q && m->tier == t, "queue %u: member in the wrong pool", q->id);
-			CHECK(m->agent->state == ACD_AGENT_READY && m->agent->in_pools,
-			      "queue %u: agent %u in a pool but %s", q->id, m->agent->id,
-			      acd_agent_state_name(m->agent->state));
-			if (q->p.strategy == ACD_STRATEGY_RANDOM)
-				CHECK(m->rpos == i, "queue %u: random pool slot mismatch", q->id);
+		CHECK(pl->n + pl->fn <= 2 * pl->members + 9,
+		      "queue %u: pool %u holds %u entries for %u members", q->id, t, pl->n + pl->fn,
+		      pl->members);
+		CHECK(ordered || pl->fn == 0, "queue %u: random pool with a FIFO lane", q->id);
+		for (uint32_t i = 0; i < pl->n + pl->fn; i++) {
+			bool fifo = i >= pl->n;
+			uint32_t k = fifo ? i - pl->n : i;
+			const struct pentry *e = fifo ? &pl->f[(pl->fh + k) % pl->fcap] : &pl->v[i];
+			if (fifo)
+				CHECK(k == 0 || !entry_less(e, &pl->f[(pl->fh + k - 1) % pl->fcap]),
+				      "queue %u: pool %u FIFO out of order", q->id, t);
+			else
+				CHECK(!ordered || i == 0 || !entry_less(e, &pl->v[(i - 1) / 2]),
+				      "queue %u: pool %u heap order broken", q->id, t);
+			CHECK(idmap_get(&acd->agents, e->id) == e->a, "queue %u: pool entry of a gone agent",
+			      q->id);
+			if (!entry_valid(e))
+				continue;
+			const struct agent *a = e->a;
+			CHECK(a->in_pools, "queue %u: agent %u has a current entry but is not in the pools",
+			      q->id, a->id);
+			bool member = false;
+			for (uint32_t m = 0; m < a->n_mem; m++)
+				member = member || (a->mem[m].queue == q && a->mem[m].tier == t);
+			CHECK(member, "queue %u: agent %u in pool %u without that membership", q->id, a->id,
+			      t);
 		}
 	}
 	uint32_t waiting = 0, cbw = 0;
@@ -62,7 +121,7 @@ static int check_queue(const struct acd *acd, const struct queue *q, char *buf, 
 		CHECK(b == 0 || q->bands[b - 1].prio > bd->prio, "queue %u: bands out of order", q->id);
 		uint32_t n = 0;
 		const struct call *prev = NULL;
-		list_for_each(it, &bd->calls)
+		dlist_for_each(it, &bd->calls)
 		{
 			const struct call *c = container_of(it, struct call, link);
 			n++;
@@ -90,7 +149,8 @@ static int check_queue(const struct acd *acd, const struct queue *q, char *buf, 
 	return 0;
 }
 
-static int check_call(const struct acd *acd, const struct call *c, char *buf, unsigned len)
+static int check_call(const struct acd *acd, const struct census *cs, const struct call *c,
+		      char *buf, unsigned len)
 {
 	const struct queue *q = c->q;
 	unsigned long long id = (unsigned long long)c->id;
@@ -106,8 +166,7 @@ static int check_call(const struct acd *acd, const struct call *c, char *buf, un
 		      "call %llu: callback flag and state disagree", id);
 		/* work conservation: no ready agent could take this caller */
 		for (uint32_t t = 0; t <= c->tier; t++) {
-			uint32_t n = q->p.strategy == ACD_STRATEGY_RANDOM ? q->pools[t].n
-									 : heap_count(&q->pools[t].h);
+			uint32_t n = census_get(&cs->by_tier, (((uint64_t)q->id << 8) | t) + 1);
 			CHECK(n == 0, "call %llu waits in queue %u while %u agents are ready at tier %u",
 			      id, q->id, n, t);
 		}
@@ -146,16 +205,18 @@ static int check_call(const struct acd *acd, const struct call *c, char *buf, un
 	return 0;
 }
 
-static int check_agent(const struct acd *acd, const struct agent *a, char *buf, unsigned len)
+static int check_agent(const struct acd *acd, const struct census *cs, const struct agent *a,
+		       char *buf, unsigned len)
 {
 	CHECK((a->state == ACD_AGENT_READY) == a->in_pools, "agent %u: %s but in_pools=%d", a->id,
 	      acd_agent_state_name(a->state), a->in_pools);
 	for (uint32_t i = 0; i < a->n_mem; i++) {
 		const struct member *m = &a->mem[i];
-		CHECK(m->agent == a && idmap_get(&acd->queues, m->queue->id) == m->queue,
-		      "agent %u: stale membership", a->id);
-		CHECK(member_linked(m) == a->in_pools, "agent %u: membership of queue %u %s", a->id,
-		      m->queue->id, a->in_pools ? "missing from its pool" : "left in a pool");
+		CHECK(idmap_get(&acd->queues, m->queue->id) == m->queue, "agent %u: stale membership",
+		      a->id);
+		uint32_t n = census_get(&cs->by_agent, ((uint64_t)m->queue->id << 32) | a->id);
+		CHECK(n == (a->in_pools ? 1u : 0u), "agent %u: %u current entries in queue %u's pool",
+		      a->id, n, m->queue->id);
 	}
 	switch (a->state) {
 	case ACD_AGENT_RESERVED: {
@@ -183,52 +244,76 @@ static int check_agent(const struct acd *acd, const struct agent *a, char *buf, 
 	return 0;
 }
 
+struct tally {
+	uint32_t logged, staffed, ringing, connected, calls;
+	uint32_t members[ACD_MAX_TIERS + 1];
+};
+
+/* Gauges and books, recounted in one pass over agents and calls. */
 static int check_gauges(const struct acd *acd, char *buf, unsigned len)
 {
+	uint32_t nq = idmap_count(&acd->queues);
+	if (nq == 0)
+		return 0;
+	struct tally *tl = sb_calloc(nq, sizeof(*tl));
+	struct idmap index; /* queue id -> tally slot + 1 */
+	idmap_init(&index);
+	if (!tl)
+		return fail(buf, len, "out of memory in the check");
 	const struct queue *q;
-	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);) {
-		uint32_t logged = 0, staffed = 0, ready = 0, ringing = 0, connected = 0, calls = 0;
-		const struct agent *a;
-		for (uint32_t ja = 0; idmap_next(&acd->agents, &ja, NULL, (void **)&a);) {
-			for (uint32_t i = 0; i < a->n_mem; i++) {
-				if (a->mem[i].queue != q)
-					continue;
-				logged += a->state != ACD_AGENT_LOGGED_OUT;
-				staffed += a->state != ACD_AGENT_LOGGED_OUT &&
-					   a->state != ACD_AGENT_NOT_READY && a->mem[i].tier == 0;
-				ready += a->state == ACD_AGENT_READY;
-			}
+	uintptr_t slot = 0;
+	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
+		idmap_put(&index, q->id, (void *)++slot);
+	const struct agent *a;
+	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);)
+		for (uint32_t i = 0; i < a->n_mem; i++) {
+			struct tally *t = &tl[(uintptr_t)idmap_get(&index, a->mem[i].queue->id) - 1];
+			t->logged += a->state != ACD_AGENT_LOGGED_OUT;
+			t->staffed += a->state != ACD_AGENT_LOGGED_OUT && a->state != ACD_AGENT_NOT_READY &&
+				      a->mem[i].tier == 0;
+			t->members[a->mem[i].tier]++;
 		}
-		const struct call *c;
-		for (uint32_t jc = 0; idmap_next(&acd->calls, &jc, NULL, (void **)&c);) {
-			if (c->q != q)
-				continue;
-			calls++;
-			ringing += c->state == ACD_CALL_RINGING && !(c->flags & ACD_F_CALLBACK);
-			connected += c->state == ACD_CALL_CONNECTED || c->state == ACD_CALL_HOLD;
-		}
-		CHECK(logged == q->n_logged && staffed == q->n_staffed && ready == q->n_ready,
-		      "queue %u: agent gauges %u/%u/%u, found %u/%u/%u", q->id, q->n_logged,
-		      q->n_staffed, q->n_ready, logged, staffed, ready);
-		CHECK(ringing == q->n_ringing && connected == q->n_connected && calls == q->n_calls,
-		      "queue %u: call gauges %u/%u/%u, found %u/%u/%u", q->id, q->n_ringing,
-		      q->n_connected, q->n_calls, ringing, connected, calls);
-		/* the books balance: every call that entered is somewhere */
+	const struct call *c;
+	for (uint32_t it = 0; idmap_next(&acd->calls, &it, NULL, (void **)&c);) {
+		struct tally *t = &tl[(uintptr_t)idmap_get(&index, c->q->id) - 1];
+		t->calls++;
+		t->ringing += c->state == ACD_CALL_RINGING && !(c->flags & ACD_F_CALLBACK);
+		t->connected += c->state == ACD_CALL_CONNECTED || c->state == ACD_CALL_HOLD;
+	}
+	int err = 0;
+	for (uint32_t it = 0; !err && idmap_next(&acd->queues, &it, NULL, (void **)&q);) {
+		const struct tally *t = &tl[(uintptr_t)idmap_get(&index, q->id) - 1];
 		const struct acd_queue_stats *s = &q->st;
 		uint64_t placed = s->answered + s->abandoned + s->overflowed + q->n_waiting + q->n_ringing;
-		CHECK(s->offered + q->carried == placed,
-		      "queue %u: offered %llu + carried %llu != answered %llu + abandoned %llu + "
-		      "overflowed %llu + waiting %u + ringing %u",
-		      q->id, (unsigned long long)s->offered, (unsigned long long)q->carried,
-		      (unsigned long long)s->answered, (unsigned long long)s->abandoned,
-		      (unsigned long long)s->overflowed, q->n_waiting, q->n_ringing);
+		if (t->logged != q->n_logged || t->staffed != q->n_staffed)
+			err = fail(buf, len, "queue %u: agent gauges %u/%u, found %u/%u", q->id,
+				   q->n_logged, q->n_staffed, t->logged, t->staffed);
+		else if (t->ringing != q->n_ringing || t->connected != q->n_connected ||
+			 t->calls != q->n_calls)
+			err = fail(buf, len, "queue %u: call gauges %u/%u/%u, found %u/%u/%u", q->id,
+				   q->n_ringing, q->n_connected, q->n_calls, t->ringing, t->connected,
+				   t->calls);
+		else if (s->offered + q->carried != placed)
+			/* the books balance: every call that entered is somewhere */
+			err = fail(buf, len,
+				   "queue %u: offered %llu + carried %llu != answered %llu + abandoned "
+				   "%llu + overflowed %llu + waiting %u + ringing %u",
+				   q->id, (unsigned long long)s->offered, (unsigned long long)q->carried,
+				   (unsigned long long)s->answered, (unsigned long long)s->abandoned,
+				   (unsigned long long)s->overflowed, q->n_waiting, q->n_ringing);
+		for (uint32_t k = 0; !err && k <= ACD_MAX_TIERS; k++)
+			if (t->members[k] != q->pools[k].members)
+				err = fail(buf, len, "queue %u: pool %u members %u, found %u", q->id, k,
+					   q->pools[k].members, t->members[k]);
 	}
-	return 0;
+	idmap_release(&index);
+	sb_free(tl);
+	return err;
 }
 
 int acd_check(const struct acd *acd, char *buf, unsigned len)
 {
-	int err;
+	int err = 0;
 	CHECK(heap_valid(&acd->timers), "timer heap order broken");
 	const struct heap_node *top = heap_top(&acd->timers);
 	CHECK(!top || top->k1 > acd->now, "a deadline at %lld is overdue (now %lld)",
@@ -237,13 +322,15 @@ int acd_check(const struct acd *acd, char *buf, unsigned len)
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
 		if ((err = check_queue(acd, q, buf, len)))
 			return err;
+	struct census cs;
+	census_take(acd, &cs);
 	const struct call *c;
-	for (uint32_t it = 0; idmap_next(&acd->calls, &it, NULL, (void **)&c);)
-		if ((err = check_call(acd, c, buf, len)))
-			return err;
+	for (uint32_t it = 0; !err && idmap_next(&acd->calls, &it, NULL, (void **)&c);)
+		err = check_call(acd, &cs, c, buf, len);
 	const struct agent *a;
-	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);)
-		if ((err = check_agent(acd, a, buf, len)))
-			return err;
-	return check_gauges(acd, buf, len);
+	for (uint32_t it = 0; !err && idmap_next(&acd->agents, &it, NULL, (void **)&a);)
+		err = check_agent(acd, &cs, a, buf, len);
+	idmap_release(&cs.by_agent);
+	idmap_release(&cs.by_tier);
+	return err ? err : check_gauges(acd, buf, len);
 }

@@ -6,7 +6,7 @@
 
 #include "base/heap.h"
 #include "base/idmap.h"
-#include "base/list.h"
+#include "base/dlist.h"
 #include "base/rng.h"
 
 enum timer_kind {
@@ -28,9 +28,6 @@ struct agent;
 
 /* An agent's membership in a queue, derived from skills and groups. */
 struct member {
-	struct heap_node hn; /* in queue->pools[tier].h while the agent is ready */
-	uint32_t rpos;	     /* slot in queue->pools[tier].arr (random strategy) */
-	struct agent *agent;
 	struct queue *queue;
 	uint8_t tier;	/* first widening step at which the agent qualifies (0 = base) */
 	int32_t prof;	/* summed levels in the queue's required skills */
@@ -38,16 +35,37 @@ struct member {
 	uint64_t rr_seq;
 };
 
-/* Ready agents of one queue at one tier, ordered for the queue's strategy. */
+/*
+ * An entry of a pool: a ready agent with its strategy keys, by value. Entries
+ * are never removed from the middle: when the agent leaves the ready state
+ * its epoch moves on and every entry it left behind becomes stale, to be
+ * dropped when it reaches the top (or at the next compaction).
+ */
+struct pentry {
+	int64_t k1, k2;
+	uint32_t id, epoch;
+	struct agent *a;
+};
+
+/*
+ * Ready agents of one queue at one tier, ordered for the queue's strategy.
+ * Two lanes: a FIFO that holds entries in key order as long as each new key
+ * is not below the last one (agents becoming ready in time order, the usual
+ * case for longest-idle: O(1) in and out), and a binary heap for the rest.
+ * The best entry is the smaller of the two fronts. The random strategy keeps
+ * an unordered set in the heap's array.
+ */
 struct pool {
-	struct heap h;	      /* every strategy but random */
-	struct member **arr;  /* random: unordered set */
+	struct pentry *v; /* heap (or the random strategy's set) */
 	uint32_t n, cap;
+	struct pentry *f; /* FIFO ring: f[(fh + i) % fcap], i < fn, ascending keys */
+	uint32_t fh, fn, fcap;
+	uint32_t members; /* agents with a membership at this tier: bounds the stale entries */
 };
 
 struct band {
 	int32_t prio;
-	struct list calls; /* waiting calls and callbacks, by (key, seq) */
+	struct dlist calls; /* waiting calls and callbacks, by (key, seq) */
 	uint32_t n;
 };
 
@@ -59,7 +77,7 @@ struct queue {
 	struct band *bands; /* by priority, highest first */
 	uint32_t n_bands, cap_bands;
 	uint32_t n_waiting, n_cb_waiting, n_ringing, n_connected, n_calls;
-	uint32_t n_logged, n_staffed, n_ready; /* member gauges */
+	uint32_t n_logged, n_staffed; /* member gauges */
 	uint64_t rr_counter;
 	double aht_ms; /* moving average of handle time; 0 until the first call */
 	struct acd_queue_stats st; /* counters only; gauges are filled in on query */
@@ -67,29 +85,34 @@ struct queue {
 };
 
 struct agent {
-	uint32_t id;
-	struct acd_agent_params p;
+	/* hot: read for every pool entry and routing decision (first cache line) */
 	uint8_t state;
+	bool in_pools;	/* ready, with a current entry in each membership's pool */
 	uint8_t pending; /* ACD_AGENT_STATE_COUNT when none */
 	uint8_t other_prev;
-	bool in_pools;
-	uint32_t reason, pending_reason, other_prev_reason;
-	int64_t since, idle_since;
-	struct member *mem;
+	uint32_t epoch; /* moves on whenever the agent's pool entries go stale */
+	uint32_t id;
 	uint32_t n_mem;
+	struct member *mem;
 	struct call *call; /* reserved for, or talking on */
+	int64_t idle_since;
+	int64_t talk_ms;
+	int64_t since;
+	/* warm */
+	uint32_t reason, pending_reason, other_prev_reason;
+	uint32_t misses;
+	uint64_t answered;
 	/* the call being wrapped up */
 	uint64_t wrap_call;
 	uint32_t wrap_queue;
-	int64_t wrap_t_enter;
 	int32_t wrap_prio;
-	uint8_t wrap_flags;
+	int64_t wrap_t_enter;
 	int64_t wrap_handle_ms;
+	uint8_t wrap_flags;
 	struct tmr t_wrap;
-	uint32_t misses;
-	uint64_t answered;
-	int64_t talk_ms;
 	int64_t tis[ACD_AGENT_STATE_COUNT];
+	/* cold: configuration */
+	struct acd_agent_params p;
 };
 
 #define CF_CALLBACK ACD_F_CALLBACK
@@ -104,7 +127,7 @@ struct call {
 	int64_t key;  /* wait start, the place-keeping key */
 	uint64_t seq; /* ties among equal keys */
 	int64_t t_enter;
-	struct list link; /* in band->calls while waiting */
+	struct dlist link; /* in band->calls while waiting */
 	struct band *band;
 	struct agent *off1;  /* a single offer */
 	struct agent **offv; /* offered agents: &off1 or an array for ring-all */

@@ -4,7 +4,7 @@
 # Packages needed to build and test; the lists grow as subsystems land.
 DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev
 DEPS_TEST  = $(DEPS_BUILD)
-DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy
+DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy
 
 BUILD   ?= build
 ASAN    ?= build-asan

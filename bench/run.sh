@@ -19,6 +19,7 @@ run() {
 }
 
 run router "$B/bench/bench_router"
+run erlang "$B/bench/bench_erlang" /usr/bin/python3 bench/ref/erlang_ref.py
 
 python3 - "$lines" bench/results.json <<'PY'
 import json, sys

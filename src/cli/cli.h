@@ -9,4 +9,7 @@ struct cli_command {
 	int (*run)(int argc, char **argv);
 };
 
+int cmd_erlang(int argc, char **argv);	 /* erlang.c */
+int cmd_staff(int argc, char **argv);	 /* staff.c */
+
 #endif

@@ -14,6 +14,8 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{"version", "print the version", cmd_version},
+	{"erlang", "Erlang B, C and A: service level, waits, agents or trunks required (JSON out)", cmd_erlang},
+	{"staff", "agents required per interval of a CSV day profile, Erlang C or A", cmd_staff},
 };
 
 static void usage(FILE *f)

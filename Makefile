@@ -2,9 +2,9 @@
 # Every target installs what it needs (Debian packages) and builds with Meson + ninja.
 
 # Packages needed to build and test; the lists grow as subsystems land.
-DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev
-DEPS_TEST  = $(DEPS_BUILD)
-DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy
+DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev
+DEPS_TEST  = $(DEPS_BUILD) python3 openssl
+DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx
 
 BUILD   ?= build
 ASAN    ?= build-asan
@@ -40,7 +40,7 @@ test: deps $(BUILD)/build.ninja $(ASAN)/build.ninja
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	@ninja -C $(ASAN)
 	@SB_RUNS=100 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		meson test -C $(ASAN) --print-errorlogs --num-processes 2 --suite unit
+		meson test -C $(ASAN) --print-errorlogs --num-processes 2 --suite unit --suite integration
 
 bench: $(RELEASE)/build.ninja
 	@tools/deps.sh $(DEPS_BENCH)

@@ -20,6 +20,7 @@ run() {
 
 run router "$B/bench/bench_router"
 run erlang "$B/bench/bench_erlang" /usr/bin/python3 bench/ref/erlang_ref.py
+run http python3 bench/bench_http.py "$B/src/cli/switchboard"
 
 python3 - "$lines" bench/results.json <<'PY'
 import json, sys

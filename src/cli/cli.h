@@ -11,5 +11,6 @@ struct cli_command {
 
 int cmd_erlang(int argc, char **argv);	 /* erlang.c */
 int cmd_staff(int argc, char **argv);	 /* staff.c */
+int serve_main(int argc, char **argv);	 /* src/server/serve.c */
 
 #endif

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{"version", "print the version", cmd_version},
 	{"erlang", "Erlang B, C and A: service level, waits, agents or trunks required (JSON out)", cmd_erlang},
 	{"staff", "agents required per interval of a CSV day profile, Erlang C or A", cmd_staff},
+	{"serve", "run the daemon: HTTP API, live events (SIP to come)", serve_main},
 };
 
 static void usage(FILE *f)

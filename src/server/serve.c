@@ -1,0 +1,345 @@
+/* serve: `switchboard serve`: flags, the libre loop, wiring, clean shutdown. */
+#include "server/serve.h"
+#include "server/config.h"
+#include "http/auth.h"
+#include "http/http.h"
+#include "http/metrics.h"
+#include "http/sse.h"
+#include "http/users.h"
+#include "base/mem.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <re.h>
+
+struct daemon {
+	struct serve_config cfg;
+	char *tls_cert, *tls_key; /* PEM contents */
+	struct metrics *metrics;
+	struct userdir *users;
+	struct http_server *http;
+	struct sse_hub *hub;
+	struct evlog *evlog;
+	struct poster *poster;
+	struct auth *auth;
+	struct ops *ops;
+	int sigfd;
+	bool stopping;
+};
+
+/* Creates dir and its missing parents; fails unless it ends up a writable directory. */
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof(path), "%s", dir);
+	if (n <= 0 || (size_t)n >= sizeof(path))
+		return ENAMETOOLONG;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) != 0 && errno != EEXIST)
+			return errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+		return errno;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	if (access(path, W_OK | X_OK) != 0)
+		return errno;
+	return 0;
+}
+
+static int slurp(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return errno;
+	size_t cap = 1 << 20;
+	char *buf = sb_alloc(cap + 1);
+	if (!buf) {
+		fclose(f);
+		return ENOMEM;
+	}
+	size_t n = fread(buf, 1, cap + 1, f);
+	int err = ferror(f) ? EIO : (n > cap ? EFBIG : (n == 0 ? ENODATA : 0));
+	fclose(f);
+	if (err) {
+		sb_free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static void on_drained(void *arg)
+{
+	(void)arg;
+	re_cancel();
+}
+
+static void on_signal(int flags, void *arg)
+{
+	(void)flags;
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+	ssize_t n = read(d->sigfd, &si, sizeof(si));
+	if (n != (ssize_t)sizeof(si))
+		return;
+	if (d->stopping) {
+		re_cancel(); /* a second signal: stop now */
+		return;
+	}
+	d->stopping = true;
+	fprintf(stderr, "switchboard: %s: stopping\n", strsignal((int)si.ssi_signo));
+	http_server_shutdown(d->http, 2000, on_drained, d);
+}
+
+static void on_home(struct http_req *req, void *arg)
+{
+	(void)arg;
+	static const char page[] =
+	    "<!doctype html><html><head><meta charset=\"utf-8\"><title>switchboard</title>"
+	    "</head><body><h1>switchboard</h1><p>The daemon is running. The web desktop "
+	    "is not built yet; the API is described at <a href=\"/api/v1/openapi.json\">"
+	    "/api/v1/openapi.json</a>.</p></body></html>\n";
+	http_reply_data(req, 200, "text/html; charset=utf-8", page, sizeof(page) - 1);
+}
+
+static bool check_loop(void *arg, char *detail, size_t len)
+{
+	(void)arg;
+	(void)detail;
+	(void)len;
+	return true; /* answering at all proves the loop turns */
+}
+
+static int wire(struct daemon *d)
+{
+	const struct serve_config *c = &d->cfg;
+	int err;
+	if ((err = metrics_alloc(&d->metrics)) || (err = userdir_alloc(&d->users)))
+		return err;
+	struct http_config hc;
+	http_config_defaults(&hc);
+	hc.addr = c->http.host;
+	hc.port = c->http.port;
+	hc.tls_cert = d->tls_cert;
+	hc.tls_key = d->tls_key;
+	hc.max_connections = c->max_connections;
+	hc.max_body = c->max_body;
+	hc.idle_timeout_s = c->idle_timeout_s;
+	hc.api_title = "switchboard";
+	hc.api_version = SB_VERSION;
+	if ((err = http_server_alloc(&d->http, &hc, d->metrics)))
+		return err;
+	struct sse_config sc;
+	sse_config_defaults(&sc);
+	sc.heartbeat_ms = c->sse_heartbeat_ms;
+	sc.ring_size = c->sse_ring;
+	if ((err = sse_hub_alloc(&d->hub, &sc, d->http, d->users)) ||
+	    (err = evlog_alloc(&d->evlog, d->hub)) || (err = poster_alloc(&d->poster)))
+		return err;
+	struct auth_config ac;
+	auth_config_defaults(&ac);
+	ac.session_idle_ms = c->session_idle_ms;
+	ac.session_max_ms = c->session_max_ms;
+	ac.per_user_addr.base_ms = ac.per_addr.base_ms = c->login_backoff_base_ms;
+	ac.per_user_addr.cap_ms = ac.per_addr.cap_ms = c->login_backoff_cap_ms;
+	ac.max_failure_delay_ms = c->login_max_failure_delay_ms;
+	ac.pwhash_threads = c->pwhash_threads;
+	ac.cost = c->pwhash_cost;
+	if ((err = auth_alloc(&d->auth, &ac, d->http, d->users, d->hub, poster_post, d->poster)))
+		return err;
+	auth_set_audit(d->auth, evlog_audit, d->evlog);
+	struct http_route home = {
+	    .method = HTTP_GET,
+	    .pattern = "/",
+	    .h = on_home,
+	    .summary = "Where a browser lands: a page pointing at the API description",
+	    .tag = "ops",
+	    .response_type = "text/html",
+	};
+	if ((err = ops_alloc(&d->ops, d->http, d->metrics)) ||
+	    (err = ops_add_check(d->ops, "loop", check_loop, d)) ||
+	    (err = http_server_route(d->http, &home)) || (err = auth_add_routes(d->auth)) ||
+	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
+	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
+		return err;
+	if (c->demo && (err = demo_users_load(d->users, (int)c->pwhash_cost)))
+		return err;
+	return 0;
+}
+
+static void teardown(struct daemon *d)
+{
+	if (d->sigfd >= 0) {
+		fd_close(d->sigfd);
+		close(d->sigfd);
+	}
+	/* password workers first: what they finish lands in the post queue, run it */
+	auth_stop(d->auth);
+	if (d->poster)
+		poster_drain(d->poster);
+	sse_hub_free(d->hub);
+	auth_free(d->auth);
+	http_server_free(d->http);
+	poster_free(d->poster);
+	ops_free(d->ops);
+	evlog_free(d->evlog);
+	userdir_free(d->users);
+	metrics_free(d->metrics);
+	if (d->tls_key) {
+		memset(d->tls_key, 0, strlen(d->tls_key));
+		sb_free(d->tls_key);
+	}
+	sb_free(d->tls_cert);
+	serve_config_release(&d->cfg);
+}
+
+static void list_routes(const struct http_server *s)
+{
+	for (unsigned i = 0; i < http_server_route_count(s); i++) {
+		const struct http_route *r = http_server_route_at(s, i);
+		static const char *const names[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+		const char *m = "?";
+		for (unsigned b = 0; b < 5; b++)
+			if (r->method == (1u << b))
+				m = names[b];
+		printf("%s %s", m, r->pattern);
+		const char *sep = " ";
+		for (unsigned k = 0; k < ROLE_COUNT; k++) {
+			if (r->roles & ROLE_BIT(k)) {
+				printf("%s%s", sep, role_name(k));
+				sep = ",";
+			}
+		}
+		if (!r->roles)
+			printf(" public");
+		printf("\n");
+	}
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rlim_t soft =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		if (soft > rl.rlim_cur) {
+			rl.rlim_cur = soft;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		getrlimit(RLIMIT_NOFILE, &rl);
+		want = rl.rlim_cur;
+	}
+	/* libre refuses descriptors at or above its table size (1024 by default) */
+	fd_setsize(want > 8192 ? (int)want : 8192);
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct daemon dd, *d = &dd;
+	memset(d, 0, sizeof(*d));
+	d->sigfd = -1;
+	serve_config_defaults(&d->cfg);
+	int rc = serve_config_parse(&d->cfg, argc, argv);
+	if (rc) {
+		serve_config_release(&d->cfg);
+		return rc == 1 ? 0 : 2;
+	}
+	int err;
+	if (!d->cfg.list_routes && (err = mkdir_p(d->cfg.data_dir))) {
+		fprintf(stderr, "switchboard serve: --data %s: %s\n", d->cfg.data_dir,
+			strerror(err));
+		serve_config_release(&d->cfg);
+		return 1;
+	}
+	if (d->cfg.tls_cert) {
+		if ((err = slurp(d->cfg.tls_cert, &d->tls_cert))) {
+			fprintf(stderr, "switchboard serve: --tls-cert %s: %s\n", d->cfg.tls_cert,
+				strerror(err));
+			teardown(d);
+			return 1;
+		}
+		if ((err = slurp(d->cfg.tls_key, &d->tls_key))) {
+			fprintf(stderr, "switchboard serve: --tls-key %s: %s\n", d->cfg.tls_key,
+				strerror(err));
+			teardown(d);
+			return 1;
+		}
+	}
+
+	/* signals become events on the loop; threads started later inherit the mask */
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((err = libre_init())) {
+		fprintf(stderr, "switchboard serve: libre: %s\n", strerror(err));
+		teardown(d);
+		return 1;
+	}
+	raise_fd_limit();
+	rc = 1;
+	if ((err = wire(d))) {
+		fprintf(stderr, "switchboard serve: start-up failed: %s\n", strerror(err));
+		goto out;
+	}
+	if (d->cfg.list_routes) {
+		list_routes(d->http);
+		rc = 0;
+		goto out;
+	}
+	if ((err = http_server_start(d->http))) {
+		fprintf(stderr, "switchboard serve: cannot serve HTTP%s on %s%s%s:%u: %s\n",
+			d->tls_cert ? "S" : "", d->cfg.http.v6 ? "[" : "", d->cfg.http.host,
+			d->cfg.http.v6 ? "]" : "", d->cfg.http.port, strerror(err));
+		goto out;
+	}
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0 || (err = fd_listen(d->sigfd, FD_READ, on_signal, d))) {
+		fprintf(stderr, "switchboard serve: signals: %s\n", strerror(errno));
+		goto out;
+	}
+	if (d->cfg.demo)
+		fprintf(stderr, "switchboard: demo users admin, super1, lead1, agent1, agent2, "
+				"agent3 (password: demo)\n");
+	else if (userdir_count(d->users) == 0)
+		fprintf(stderr, "switchboard: no users yet (storage-backed users are coming); "
+				"use --demo to try it out\n");
+	printf("switchboard: open %s://%s%s%s:%u/ in a browser (data in %s)\n",
+	       d->tls_cert ? "https" : "http", d->cfg.http.v6 ? "[" : "", d->cfg.http.host,
+	       d->cfg.http.v6 ? "]" : "", http_server_port(d->http), d->cfg.data_dir);
+	fflush(stdout);
+	err = re_main(NULL);
+	if (err && err != EALREADY)
+		fprintf(stderr, "switchboard: event loop: %s\n", strerror(err));
+	rc = 0;
+out:
+	teardown(d);
+	libre_close();
+	long left = sb_mem_outstanding();
+	if (left != 0) {
+		fprintf(stderr, "switchboard: %ld block(s) still allocated at exit\n", left);
+		rc = 1;
+	}
+	return rc;
+}

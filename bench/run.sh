@@ -21,6 +21,7 @@ run() {
 run router "$B/bench/bench_router"
 run erlang "$B/bench/bench_erlang" /usr/bin/python3 bench/ref/erlang_ref.py
 run http python3 bench/bench_http.py "$B/src/cli/switchboard"
+run sim "$B/bench/bench_sim" /usr/bin/python3 bench/ref/sim_simpy.py
 
 python3 - "$lines" bench/results.json <<'PY'
 import json, sys

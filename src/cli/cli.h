@@ -9,6 +9,7 @@ struct cli_command {
 	int (*run)(int argc, char **argv);
 };
 
+int cmd_simulate(int argc, char **argv); /* simulate.c */
 int cmd_erlang(int argc, char **argv);	 /* erlang.c */
 int cmd_staff(int argc, char **argv);	 /* staff.c */
 int serve_main(int argc, char **argv);	 /* src/server/serve.c */

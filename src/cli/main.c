@@ -14,6 +14,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct cli_command commands[] = {
 	{"version", "print the version", cmd_version},
+	{"simulate", "what-if simulation of a scenario through the real router (JSON out)", cmd_simulate},
 	{"erlang", "Erlang B, C and A: service level, waits, agents or trunks required (JSON out)", cmd_erlang},
 	{"staff", "agents required per interval of a CSV day profile, Erlang C or A", cmd_staff},
 	{"serve", "run the daemon: HTTP API, live events (SIP to come)", serve_main},

@@ -7,10 +7,8 @@
 
 static inline uint32_t slot_of(uint64_t key, uint32_t mask)
 {
-	key ^= key >> 33;
-	key *= 0xff51afd7ed558ccdULL;
-	key ^= key >> 33;
-	return (uint32_t)key & mask;
+	/* Fibonacci hashing: one multiply, the high bits spread sequential ids well */
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
 }
 
 void idmap_init(struct idmap *m)

@@ -32,15 +32,17 @@ static void emit(struct acd *acd, struct acd_event *ev)
 		acd->sink(ev, acd->arg);
 }
 
-static void call_event_init(struct acd_event *ev, uint16_t type, const struct call *c)
+static inline void call_event_init(struct acd_event *ev, uint16_t type, const struct call *c)
 {
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->call = c->id;
-	ev->queue = c->q ? c->q->id : 0;
-	ev->priority = c->prio;
-	ev->flags = c->flags;
-	ev->t_enter = c->t_enter;
+	/* a compound literal zeroes with a few inline stores, no memset call */
+	*ev = (struct acd_event){
+		.type = type,
+		.call = c->id,
+		.queue = c->q ? c->q->id : 0,
+		.priority = c->prio,
+		.flags = c->flags,
+		.t_enter = c->t_enter,
+	};
 }
 
 /* ---------- timers ---------- */
@@ -57,6 +59,8 @@ static void tmr_start(struct acd *acd, struct tmr *t, int64_t when)
 	t->hn.k1 = when;
 	t->hn.k2 = (int64_t)++acd->tseq;
 	t->hn.k3 = 0;
+	if (when <= acd->now)
+		acd->overdue = true;
 	/* cannot fail for lack of memory in practice: on ENOMEM the timer is lost, so say so loudly */
 	if (heap_push(&acd->timers, &t->hn) != 0)
 		t->hn.idx = HEAP_NONE;
@@ -610,7 +614,7 @@ static void agent_set(struct acd *acd, struct agent *a, uint8_t to, uint32_t rea
 	if (x && x->call)
 		call_event_init(&ev, x->type, x->call);
 	else
-		memset(&ev, 0, sizeof(ev));
+		ev = (struct acd_event){0};
 	ev.type = x ? x->type : ACD_EV_AGENT_STATE;
 	ev.agent = a->id;
 	ev.from = from;
@@ -881,6 +885,9 @@ static void enter_time(struct acd *acd, int64_t now)
 /* Deadlines that became due during an entry point (armed in the past) fire before it returns. */
 static void leave(struct acd *acd)
 {
+	if (!acd->overdue)
+		return;
+	acd->overdue = false;
 	run_timers(acd, acd->now);
 }
 
@@ -1650,7 +1657,7 @@ int acd_call_enter(struct acd *acd, uint64_t id, uint32_t queue, const struct ac
 		*refused = r;
 	if (r != ACD_REFUSED_NONE) {
 		struct acd_event ev;
-		memset(&ev, 0, sizeof(ev));
+		ev = (struct acd_event){0};
 		ev.type = ACD_EV_CALL_REFUSED;
 		ev.call = id;
 		ev.queue = queue;

@@ -157,6 +157,7 @@ struct acd {
 	void *arg;
 	struct rng rng;
 	int64_t now;
+	bool overdue; /* a deadline was armed at or before now: leave() must fire it */
 	uint64_t tseq, cseq;
 	struct heap timers;
 	struct idmap queues, agents, calls, resumes;

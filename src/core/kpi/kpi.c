@@ -12,7 +12,10 @@
 #define IV_BIAS (1LL << 40) /* interval indexes become positive, non-zero map keys */
 
 struct kq {
+	uint32_t id;
 	int64_t T, S;
+	uint64_t last_key; /* the interval last counted into, and its counters: most events hit it */
+	struct kpi_counts *last;
 	struct kpi_counts total;
 	struct idmap iv; /* interval key -> struct kpi_counts */
 };
@@ -28,6 +31,7 @@ struct ka {
 struct kpi {
 	int64_t len, origin;
 	struct idmap queues, agents;
+	struct kq *last_q; /* the queue of the last event */
 };
 
 static int64_t floordiv(int64_t a, int64_t b)
@@ -96,12 +100,15 @@ static struct kq *kq_get(struct kpi *k, uint32_t id)
 {
 	if (!id)
 		return NULL;
+	if (k->last_q && k->last_q->id == id)
+		return k->last_q;
 	struct kq *q = idmap_get(&k->queues, id);
 	if (q)
-		return q;
+		return k->last_q = q;
 	q = sb_zalloc(sizeof(*q));
 	if (!q)
 		return NULL;
+	q->id = id;
 	q->T = 20000;
 	q->S = 5000;
 	idmap_init(&q->iv);
@@ -274,7 +281,13 @@ void kpi_event(struct kpi *k, const struct acd_event *ev)
 	struct kq *q = kq_get(k, ev->queue);
 	if (q && (!agent_ev || ev->from == ACD_AGENT_WRAPUP)) {
 		count_call(q, &q->total, ev);
-		struct kpi_counts *c = iv_get(&q->iv, iv_key(k, ev->t_enter), sizeof(*c));
+		uint64_t key = iv_key(k, ev->t_enter);
+		struct kpi_counts *c = q->last && q->last_key == key ? q->last
+								     : iv_get(&q->iv, key, sizeof(*c));
+		if (c) {
+			q->last = c;
+			q->last_key = key;
+		}
 		if (c)
 			count_call(q, c, ev);
 	}

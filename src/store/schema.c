@@ -1,0 +1,388 @@
+/* schema: the versioned migrations, per engine, applied in order at open (times: UTC epoch ms). */
+#include "store/store_impl.h"
+
+/*
+ * Rules for the schema (see docs/internals/store.md):
+ *   - times are INTEGER UTC epoch milliseconds; display converts to the site's zone;
+ *   - phone numbers are E.164 text ("+49301234"), normalised by base/phone;
+ *   - personal data (names, numbers, notes, addresses, recordings) lives only in
+ *     customers, customer_phones, account_items, contacts, callbacks and the
+ *     before/after of audit rows about a customer; the event log holds ids;
+ *   - CHECK constraints list allowed values with OR, not IN (...): SQLite
+ *     builds a temporary index for an IN list on every row it checks;
+ *   - a released migration is never edited: changes go into a new version.
+ */
+
+static const char v1_sqlite[] =
+    /* sites: where agents work; queues' hours and reports use the site's zone */
+    "CREATE TABLE sites ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " time_zone TEXT NOT NULL DEFAULT 'UTC'," /* IANA name, e.g. Europe/Berlin */
+    " country_code TEXT NOT NULL,"	      /* E.164 country calling code, e.g. 49 */
+    " trunk_prefix TEXT NOT NULL DEFAULT '0',"
+    " intl_prefix TEXT NOT NULL DEFAULT '00',"
+    " created_at INTEGER NOT NULL);"
+
+    /* clients: the businesses whose customers call */
+    "CREATE TABLE clients ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " site_id INTEGER REFERENCES sites(id),"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " attributes TEXT," /* JSON */
+    " created_at INTEGER NOT NULL);"
+
+    /* users, roles, the clients a user may see, login sessions */
+    "CREATE TABLE roles ("
+    " name TEXT PRIMARY KEY,"
+    " description TEXT NOT NULL);"
+    "INSERT INTO roles (name, description) VALUES"
+    " ('agent', 'takes calls, wraps up, schedules callbacks'),"
+    " ('team_lead', 'takes escalations, coaches, sees the team''s figures'),"
+    " ('supervisor', 'watches queues live, reads performance reports'),"
+    " ('qa', 'samples and scores interactions'),"
+    " ('planner', 'forecasts, staffs, schedules, simulates'),"
+    " ('admin', 'numbers, queues, skills, users, retention');"
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " login TEXT NOT NULL UNIQUE,"
+    " display_name TEXT NOT NULL,"
+    " email TEXT,"
+    " password_hash TEXT," /* argon2id string (crypto_pwhash_str); NULL: cannot log in */
+    " site_id INTEGER REFERENCES sites(id),"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE user_roles ("
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL REFERENCES roles(name),"
+    " PRIMARY KEY (user_id, role));"
+    /* no row for a user: every client; rows: only those clients */
+    "CREATE TABLE user_clients ("
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (user_id, client_id));"
+    "CREATE INDEX user_clients_client ON user_clients(client_id);"
+    "CREATE TABLE sessions ("
+    " token_hash TEXT PRIMARY KEY," /* a hash of the session token; the token is not stored */
+    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " created_at INTEGER NOT NULL,"
+    " last_seen_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " remote_addr TEXT,"
+    " user_agent TEXT);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE INDEX sessions_expires ON sessions(expires_at);"
+
+    /* teams double as routing groups (struct acd_agent_params.groups, queue group) */
+    "CREATE TABLE teams ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " site_id INTEGER REFERENCES sites(id),"
+    " lead_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE skills ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL DEFAULT 'skill' CHECK (kind = 'skill' OR kind = 'language'),"
+    " description TEXT);"
+
+    /* agents: the ACD's agents (id = ACD agent id) and their SIP credentials */
+    "CREATE TABLE agents ("
+    " id INTEGER PRIMARY KEY,"
+    " user_id INTEGER UNIQUE REFERENCES users(id) ON DELETE SET NULL,"
+    " display_name TEXT NOT NULL,"
+    " team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " site_id INTEGER REFERENCES sites(id),"
+    " rank INTEGER NOT NULL DEFAULT 0," /* order for linear queues, lowest first */
+    " extension TEXT NOT NULL UNIQUE,"	/* SIP extension: 1000 + n */
+    " sip_realm TEXT NOT NULL,"
+    " sip_ha1 TEXT NOT NULL," /* hex MD5(extension:realm:password); the password is not kept */
+    " static_contact TEXT,"   /* SIP URI of a phone reached without registering */
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX agents_team ON agents(team_id);"
+    "CREATE TABLE agent_skills ("
+    " agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,"
+    " skill_id INTEGER NOT NULL REFERENCES skills(id) ON DELETE CASCADE,"
+    " level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 10),"
+    " PRIMARY KEY (agent_id, skill_id));"
+    "CREATE INDEX agent_skills_skill ON agent_skills(skill_id);"
+    /* routing groups beyond the agent's own team (e.g. the team-leads group) */
+    "CREATE TABLE agent_groups ("
+    " agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,"
+    " team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,"
+    " PRIMARY KEY (agent_id, team_id));"
+
+    /* queues: every field of struct acd_queue_params, plus service-level target and hours */
+    "CREATE TABLE queues ("
+    " id INTEGER PRIMARY KEY," /* ACD queue id */
+    " client_id INTEGER REFERENCES clients(id),"
+    " site_id INTEGER REFERENCES sites(id),"
+    " name TEXT NOT NULL UNIQUE,"
+    " strategy TEXT NOT NULL DEFAULT 'longest-idle' CHECK (strategy = 'longest-idle'"
+    "  OR strategy = 'round-robin' OR strategy = 'fewest-calls' OR strategy = 'least-talk'"
+    "  OR strategy = 'linear' OR strategy = 'random' OR strategy = 'ring-all'"
+    "  OR strategy = 'best-skill'),"
+    " ring_all_max INTEGER NOT NULL DEFAULT 8 CHECK (ring_all_max BETWEEN 1 AND 64),"
+    " weight INTEGER NOT NULL DEFAULT 1 CHECK (weight >= 1),"
+    " group_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " ring_timeout_ms INTEGER NOT NULL DEFAULT 15000 CHECK (ring_timeout_ms > 0),"
+    " max_wait_ms INTEGER NOT NULL DEFAULT 0 CHECK (max_wait_ms >= 0)," /* 0: no limit */
+    " overflow TEXT NOT NULL DEFAULT 'none'"
+    "  CHECK (overflow = 'none' OR overflow = 'queue' OR overflow = 'callback'),"
+    " overflow_queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " max_len INTEGER NOT NULL DEFAULT 0 CHECK (max_len >= 0)," /* 0: no limit */
+    " join_empty INTEGER NOT NULL DEFAULT 1,"
+    " wrapup TEXT NOT NULL DEFAULT 'timed'"
+    "  CHECK (wrapup = 'none' OR wrapup = 'timed' OR wrapup = 'manual'),"
+    " wrapup_ms INTEGER NOT NULL DEFAULT 0 CHECK (wrapup_ms >= 0),"
+    " sl_threshold_ms INTEGER NOT NULL DEFAULT 20000 CHECK (sl_threshold_ms >= 0),"
+    " sl_target_pct REAL NOT NULL DEFAULT 80 CHECK (sl_target_pct BETWEEN 0 AND 100),"
+    " short_abandon_ms INTEGER NOT NULL DEFAULT 5000 CHECK (short_abandon_ms >= 0),"
+    " resume_ms INTEGER NOT NULL DEFAULT 0 CHECK (resume_ms >= 0)," /* 0: off */
+    " default_aht_ms INTEGER NOT NULL DEFAULT 180000 CHECK (default_aht_ms > 0),"
+    " callback_attempts INTEGER NOT NULL DEFAULT 3 CHECK (callback_attempts >= 1),"
+    " callback_retry_ms INTEGER NOT NULL DEFAULT 300000 CHECK (callback_retry_ms >= 0),"
+    " priority INTEGER NOT NULL DEFAULT 0," /* default caller priority */
+    " business_hours TEXT," /* JSON, in the site's zone: {\"mon\": [[\"08:00\", \"18:00\"]], ...} */
+    " announce_ms INTEGER NOT NULL DEFAULT 0," /* position / wait announcements; 0: off */
+    " music TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    /* struct acd_skill_req: at most 8 per queue */
+    "CREATE TABLE queue_skills ("
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " skill_id INTEGER NOT NULL REFERENCES skills(id) ON DELETE CASCADE,"
+    " min_level INTEGER NOT NULL CHECK (min_level BETWEEN 1 AND 10),"
+    " PRIMARY KEY (queue_id, skill_id));"
+    /* struct acd_tier: widening steps 1..4 with increasing after_ms */
+    "CREATE TABLE queue_tiers ("
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 4),"
+    " after_ms INTEGER NOT NULL CHECK (after_ms >= 0),"
+    " level_drop INTEGER NOT NULL DEFAULT 0 CHECK (level_drop BETWEEN 0 AND 9),"
+    " group_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " PRIMARY KEY (queue_id, step));"
+
+    /* numbers: what callers dial (E.164 for trunk numbers, or short internal ones like 100) */
+    "CREATE TABLE numbers ("
+    " id INTEGER PRIMARY KEY,"
+    " number TEXT NOT NULL UNIQUE,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " route TEXT," /* JSON: a menu, when the number does not go straight to a queue */
+    " label TEXT,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL);"
+
+    /* customers and their data (personal data: erased on request) */
+    "CREATE TABLE customers ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " external_ref TEXT," /* the client's own customer number */
+    " name TEXT,"
+    " email TEXT,"
+    " language TEXT,"
+    " notes TEXT,"
+    " attributes TEXT," /* JSON */
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX customers_client_name ON customers(client_id, name);"
+    "CREATE UNIQUE INDEX customers_ref ON customers(client_id, external_ref)"
+    " WHERE external_ref IS NOT NULL;"
+    "CREATE TABLE customer_phones ("
+    " id INTEGER PRIMARY KEY,"
+    " customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,"
+    " e164 TEXT NOT NULL CHECK (e164 GLOB '+[1-9]*' AND length(e164) BETWEEN 8 AND 16),"
+    " label TEXT," /* mobile, home, work ... */
+    " UNIQUE (customer_id, e164));"
+    "CREATE INDEX customer_phones_e164 ON customer_phones(e164);"
+    "CREATE TABLE account_items ("
+    " id INTEGER PRIMARY KEY,"
+    " customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,"
+    " type TEXT NOT NULL CHECK (type = 'billing' OR type = 'shipping' OR type = 'warranty'"
+    "  OR type = 'product'),"
+    " reference TEXT," /* account, order, serial or product number */
+    " description TEXT,"
+    " status TEXT,"
+    " address TEXT,"	     /* billing or shipping address */
+    " amount_minor INTEGER," /* balance or price in minor units */
+    " currency TEXT,"
+    " valid_from INTEGER," /* warranty / contract period */
+    " valid_until INTEGER,"
+    " data TEXT," /* JSON: anything else */
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX account_items_customer ON account_items(customer_id, type);"
+
+    /* dispositions (wrap-up codes), scripts, knowledge articles */
+    "CREATE TABLE dispositions ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE," /* NULL: every client */
+    " code TEXT NOT NULL,"
+    " label TEXT NOT NULL,"
+    " category TEXT,"
+    " requires_note INTEGER NOT NULL DEFAULT 0,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " UNIQUE (client_id, code));"
+    "CREATE TABLE scripts ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,"
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " name TEXT NOT NULL,"
+    " body TEXT NOT NULL," /* the script's steps (JSON or markdown) */
+    " version INTEGER NOT NULL DEFAULT 1,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " updated_at INTEGER NOT NULL,"
+    " UNIQUE (client_id, name));"
+    "CREATE TABLE knowledge_articles ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER REFERENCES clients(id) ON DELETE CASCADE,"
+    " category TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " tags TEXT,"
+    " published INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX knowledge_client_category ON knowledge_articles(client_id, category);"
+    /* full-text index over the articles, kept in step by triggers */
+    "CREATE VIRTUAL TABLE knowledge_fts USING fts5(title, body, tags,"
+    " content='knowledge_articles', content_rowid='id',"
+    " tokenize='unicode61 remove_diacritics 2');"
+    "CREATE TRIGGER knowledge_ai AFTER INSERT ON knowledge_articles BEGIN"
+    " INSERT INTO knowledge_fts (rowid, title, body, tags)"
+    " VALUES (new.id, new.title, new.body, new.tags); END;"
+    "CREATE TRIGGER knowledge_ad AFTER DELETE ON knowledge_articles BEGIN"
+    " INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body, tags)"
+    " VALUES ('delete', old.id, old.title, old.body, old.tags); END;"
+    "CREATE TRIGGER knowledge_au AFTER UPDATE ON knowledge_articles BEGIN"
+    " INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body, tags)"
+    " VALUES ('delete', old.id, old.title, old.body, old.tags);"
+    " INSERT INTO knowledge_fts (rowid, title, body, tags)"
+    " VALUES (new.id, new.title, new.body, new.tags); END;"
+
+    /* contact records: one per call segment */
+    "CREATE TABLE contacts ("
+    " id INTEGER PRIMARY KEY,"	 /* this segment */
+    " call_id INTEGER NOT NULL," /* the ACD call id, as in the event log */
+    " initial_id INTEGER,"	 /* first segment of the interaction */
+    " previous_id INTEGER,"	 /* segment this one was transferred from */
+    " next_id INTEGER,"		 /* segment this one was transferred to */
+    " client_id INTEGER REFERENCES clients(id),"
+    " channel TEXT NOT NULL DEFAULT 'voice'"
+    "  CHECK (channel = 'voice' OR channel = 'callback' OR channel = 'chat'"
+    "  OR channel = 'email' OR channel = 'task'),"
+    " direction TEXT NOT NULL"
+    "  CHECK (direction = 'inbound' OR direction = 'outbound' OR direction = 'internal'),"
+    " initiation TEXT NOT NULL CHECK (initiation = 'inbound' OR initiation = 'outbound'"
+    "  OR initiation = 'transfer' OR initiation = 'queue_transfer'"
+    "  OR initiation = 'callback' OR initiation = 'api' OR initiation = 'monitor'),"
+    " customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,"
+    " customer_number TEXT," /* E.164: personal data */
+    " system_number TEXT,"   /* the number dialled or presented */
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " t_initiated INTEGER NOT NULL,"
+    " t_enqueued INTEGER,"
+    " t_dequeued INTEGER,"
+    " t_connected INTEGER,"
+    " t_disconnected INTEGER,"
+    " hold_count INTEGER NOT NULL DEFAULT 0,"
+    " hold_ms INTEGER NOT NULL DEFAULT 0,"
+    " t_wrap_start INTEGER,"
+    " t_wrap_end INTEGER,"
+    " disconnect_reason TEXT," /* caller, agent, abandon, timeout, transfer, interrupted ... */
+    " disposition_id INTEGER REFERENCES dispositions(id) ON DELETE SET NULL,"
+    " notes TEXT,"	   /* personal data */
+    " recording_ref TEXT," /* where the recording is: personal data */
+    " attributes TEXT,"	   /* JSON; may hold personal data */
+    " updated_at INTEGER NOT NULL);"
+    /*
+     * Few indexes: each costs the writer on every record. Time-ordered keys are
+     * cheap appends; reports by queue or agent scan a time range (interval
+     * figures come from the event log). Numbers are indexed only for calls
+     * not linked to a customer: linked ones are found through customer_id.
+     */
+    "CREATE INDEX contacts_call ON contacts(call_id);"
+    "CREATE INDEX contacts_time ON contacts(t_initiated);"
+    "CREATE INDEX contacts_customer ON contacts(customer_id) WHERE customer_id IS NOT NULL;"
+    "CREATE INDEX contacts_number ON contacts(customer_number) WHERE customer_id IS NULL;"
+    "CREATE INDEX contacts_open ON contacts(t_initiated) WHERE t_disconnected IS NULL;"
+
+    /* the event log: append-only, ids only (struct acd_event in typed columns) */
+    "CREATE TABLE events ("
+    " seq INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " kind TEXT NOT NULL," /* call-enter, agent-state ... user-login, config-change ... */
+    " type INTEGER NOT NULL DEFAULT 0," /* enum acd_event_type; 0: not an ACD event */
+    " from_state INTEGER NOT NULL DEFAULT 0,"
+    " to_state INTEGER NOT NULL DEFAULT 0,"
+    " flags INTEGER NOT NULL DEFAULT 0,"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " call_id INTEGER,"
+    " queue_id INTEGER,"
+    " agent_id INTEGER,"
+    " target INTEGER,"
+    " reason INTEGER NOT NULL DEFAULT 0,"
+    " position INTEGER NOT NULL DEFAULT 0,"
+    " count INTEGER NOT NULL DEFAULT 0,"
+    " t_enter INTEGER NOT NULL DEFAULT 0,"
+    " wait_ms INTEGER NOT NULL DEFAULT 0,"
+    " dur_ms INTEGER NOT NULL DEFAULT 0,"
+    " hold_ms INTEGER NOT NULL DEFAULT 0,"
+    " disposition INTEGER,"
+    " user_id INTEGER,"
+    " data TEXT);" /* JSON with ids only */
+    "CREATE INDEX events_time ON events(time);"
+    "CREATE INDEX events_call ON events(call_id) WHERE call_id IS NOT NULL;"
+    "CREATE TRIGGER events_append_only BEFORE UPDATE ON events BEGIN"
+    " SELECT RAISE(ABORT, 'the event log is append-only'); END;"
+
+    /* callbacks: a customer to call back, keeping their place */
+    "CREATE TABLE callbacks ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,"
+    " customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,"
+    " number TEXT,"	/* E.164 to call: personal data */
+    " call_id INTEGER," /* the ACD call that asked for it */
+    " requested_at INTEGER NOT NULL,"
+    " due_at INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " max_attempts INTEGER NOT NULL DEFAULT 3,"
+    " last_attempt_at INTEGER,"
+    " status TEXT NOT NULL DEFAULT 'pending'"
+    "  CHECK (status = 'pending' OR status = 'dialing' OR status = 'done'"
+    "  OR status = 'failed' OR status = 'cancelled'),"
+    " contact_id INTEGER," /* the segment that reached the customer */
+    " notes TEXT,"	   /* personal data */
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX callbacks_due ON callbacks(status, due_at);"
+    "CREATE INDEX callbacks_customer ON callbacks(customer_id);"
+
+    /* audit log: who changed what */
+    "CREATE TABLE audit_log ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " user_id INTEGER,"		  /* who; no foreign key: entries outlive users */
+    " action TEXT NOT NULL,"	  /* create, update, delete, login, erase ... */
+    " object_type TEXT NOT NULL," /* a customer's phones and items are logged as 'customer' */
+    " object_id INTEGER,"
+    " before_json TEXT,"
+    " after_json TEXT,"
+    " remote_addr TEXT);"
+    "CREATE INDEX audit_object ON audit_log(object_type, object_id, time);"
+    "CREATE INDEX audit_time ON audit_log(time);"
+    "CREATE INDEX audit_user ON audit_log(user_id, time);";
+
+const struct store_migration store_migrations[] = {
+    {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
+};
+
+const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,6 +1,9 @@
 /* serve: `switchboard serve`: flags, the libre loop, wiring, clean shutdown. */
 #include "server/serve.h"
 #include "server/config.h"
+#include "server/center.h"
+#include "store/store.h"
+#include "base/clock.h"
 #include "http/auth.h"
 #include "http/http.h"
 #include "http/metrics.h"
@@ -27,8 +30,9 @@ struct daemon {
 	struct userdir *users;
 	struct http_server *http;
 	struct sse_hub *hub;
-	struct evlog *evlog;
 	struct poster *poster;
+	struct store *store;
+	struct center *center;
 	struct auth *auth;
 	struct ops *ops;
 	int sigfd;
@@ -127,6 +131,112 @@ static bool check_loop(void *arg, char *detail, size_t len)
 	return true; /* answering at all proves the loop turns */
 }
 
+/* The store's commit hook, on the loop (through the poster): the center may not exist yet. */
+static void on_committed(uint64_t seq, void *arg)
+{
+	struct daemon *d = arg;
+	if (d->center)
+		center_store_committed(seq, d->center);
+}
+
+static bool check_store(void *arg, char *detail, size_t len)
+{
+	struct daemon *d = arg;
+	uint64_t lag = center_last_seq(d->center) - center_committed_seq(d->center);
+	snprintf(detail, len, "event log: %llu numbered, %llu committed",
+		 (unsigned long long)center_last_seq(d->center),
+		 (unsigned long long)center_committed_seq(d->center));
+	return lag < 100000;
+}
+
+/* The SSE hub's replay source: pages of the event log. */
+struct replay_req {
+	struct daemon *d;
+	uint64_t ticket, before;
+};
+
+static void on_replay_page(int err, struct store_rs *rs, void *arg)
+{
+	struct replay_req *r = arg;
+	struct daemon *d = r->d;
+	unsigned n = err ? 0 : store_rs_rows(rs);
+	for (unsigned i = 0; i < n && d->hub; i++) {
+		struct store_event se;
+		if (store_event_get(rs, i, &se) != 0 || se.seq >= r->before)
+			break;
+		char *data = NULL;
+		if (!se.data) {
+			/* ACD events are stored in columns: rebuild their JSON */
+			data = center_event_json(&se.ev, se.seq);
+		}
+		struct sse_event ev = {
+		    .seq = se.seq,
+		    .ts_ms = se.ev.time,
+		    .type = se.kind,
+		    .data = data ? data : se.data ? se.data : "{}",
+		};
+		center_event_scope(d->center, &se, &ev.client_id, &ev.team_id, &ev.agent_id,
+				   &ev.user_id, &ev.roles);
+		sse_hub_replay_push(d->hub, r->ticket, &ev);
+		sb_free(data);
+	}
+	if (d->hub)
+		sse_hub_replay_end(d->hub, r->ticket, err);
+	sb_free(r);
+}
+
+static int replay_fetch(void *arg, uint64_t ticket, uint64_t after, uint64_t before, unsigned max)
+{
+	struct daemon *d = arg;
+	struct replay_req *r = sb_zalloc(sizeof(*r));
+	if (!r)
+		return ENOMEM;
+	*r = (struct replay_req){d, ticket, before};
+	int err = store_events_read(d->store, after, 0, max ? max : 1, on_replay_page, r);
+	if (err)
+		sb_free(r);
+	return err;
+}
+
+static int open_storage(struct daemon *d)
+{
+	const struct serve_config *c = &d->cfg;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/switchboard.db", c->data_dir);
+	struct store_config sc;
+	store_config_default(&sc);
+	sc.path = path;
+	sc.post = poster_post;
+	sc.post_arg = d->poster;
+	sc.committed = on_committed;
+	sc.committed_arg = d;
+	int err = store_open(&d->store, &sc);
+	if (err) {
+		fprintf(stderr, "switchboard serve: %s: %s\n", path, strerror(err));
+		return err;
+	}
+	if (c->demo) {
+		bool seeded = false;
+		if ((err = demo_seed(d->store, (int)c->pwhash_cost, clock_wall_ms(), &seeded)))
+			return err;
+		if (seeded)
+			fprintf(stderr, "switchboard: seeded the demo center in %s\n", path);
+	}
+	struct center_config cc;
+	center_config_default(&cc);
+	cc.store = d->store;
+	cc.hub = d->hub;
+	cc.metrics = d->metrics;
+	cc.users = d->users;
+	if ((err = center_open(&d->center, &cc))) {
+		fprintf(stderr, "switchboard serve: loading the center: %s\n", strerror(err));
+		return err;
+	}
+	struct sse_replay rp = {replay_fetch, d};
+	sse_hub_set_replay(d->hub, &rp);
+	return 0;
+}
+
 static int wire(struct daemon *d)
 {
 	const struct serve_config *c = &d->cfg;
@@ -151,7 +261,9 @@ static int wire(struct daemon *d)
 	sc.heartbeat_ms = c->sse_heartbeat_ms;
 	sc.ring_size = c->sse_ring;
 	if ((err = sse_hub_alloc(&d->hub, &sc, d->http, d->users)) ||
-	    (err = evlog_alloc(&d->evlog, d->hub)) || (err = poster_alloc(&d->poster)))
+	    (err = poster_alloc(&d->poster)))
+		return err;
+	if (!c->list_routes && (err = open_storage(d)))
 		return err;
 	struct auth_config ac;
 	auth_config_defaults(&ac);
@@ -164,7 +276,8 @@ static int wire(struct daemon *d)
 	ac.cost = c->pwhash_cost;
 	if ((err = auth_alloc(&d->auth, &ac, d->http, d->users, d->hub, poster_post, d->poster)))
 		return err;
-	auth_set_audit(d->auth, evlog_audit, d->evlog);
+	if (d->center)
+		auth_set_audit(d->auth, evlog_audit, d->center);
 	struct http_route home = {
 	    .method = HTTP_GET,
 	    .pattern = "/",
@@ -175,11 +288,10 @@ static int wire(struct daemon *d)
 	};
 	if ((err = ops_alloc(&d->ops, d->http, d->metrics)) ||
 	    (err = ops_add_check(d->ops, "loop", check_loop, d)) ||
+	    (d->center && (err = ops_add_check(d->ops, "store", check_store, d))) ||
 	    (err = http_server_route(d->http, &home)) || (err = auth_add_routes(d->auth)) ||
 	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
 	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
-		return err;
-	if (c->demo && (err = demo_users_load(d->users, (int)c->pwhash_cost)))
 		return err;
 	return 0;
 }
@@ -194,12 +306,19 @@ static void teardown(struct daemon *d)
 	auth_stop(d->auth);
 	if (d->poster)
 		poster_drain(d->poster);
+	center_close(d->center);
+	d->center = NULL;
+	/* the store commits what is queued; its last completions land in the poster */
+	store_close(d->store);
+	d->store = NULL;
+	if (d->poster)
+		poster_drain(d->poster);
 	sse_hub_free(d->hub);
+	d->hub = NULL;
 	auth_free(d->auth);
 	http_server_free(d->http);
 	poster_free(d->poster);
 	ops_free(d->ops);
-	evlog_free(d->evlog);
 	userdir_free(d->users);
 	metrics_free(d->metrics);
 	if (d->tls_key) {
@@ -320,11 +439,11 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	if (d->cfg.demo)
-		fprintf(stderr, "switchboard: demo users admin, super1, lead1, agent1, agent2, "
-				"agent3 (password: demo)\n");
+		fprintf(stderr, "switchboard: demo logins admin, super1, qa1, planner1, lead1, lead2, "
+				"agent1..agent24 (password: demo); agent N's phone is SIP extension "
+				"1000+N, password demo\n");
 	else if (userdir_count(d->users) == 0)
-		fprintf(stderr, "switchboard: no users yet (storage-backed users are coming); "
-				"use --demo to try it out\n");
+		fprintf(stderr, "switchboard: no users yet; use --demo to try it out\n");
 	printf("switchboard: open %s://%s%s%s:%u/ in a browser (data in %s)\n",
 	       d->tls_cert ? "https" : "http", d->cfg.http.v6 ? "[" : "", d->cfg.http.host,
 	       d->cfg.http.v6 ? "]" : "", http_server_port(d->http), d->cfg.data_dir);

@@ -29,8 +29,12 @@ void poster_drain(struct poster *p);
 /* Drains, then frees. */
 void poster_free(struct poster *p);
 
-/* Fills the directory with the demo users (password "demo", hashed at `cost`). */
-int demo_users_load(struct userdir *d, int cost);
+/*
+ * Seeds the demo center into an empty database (no users yet): *seeded says
+ * whether it did. Passwords are "demo", hashed at `cost`.
+ */
+struct store;
+int demo_seed(struct store *st, int cost, int64_t now, bool *seeded);
 
 /*
  * Ops endpoints: GET /healthz, GET /metrics, GET /api/v1/openapi.json.
@@ -42,16 +46,7 @@ int ops_alloc(struct ops **op, struct http_server *srv, struct metrics *m);
 void ops_free(struct ops *o);
 int ops_add_check(struct ops *o, const char *name, ops_check_h *check, void *arg);
 
-/*
- * The event log's front: assigns sequence numbers and publishes to the hub.
- * Storage will append here before publishing (the lead wires it).
- */
-struct evlog;
-int evlog_alloc(struct evlog **ep, struct sse_hub *hub);
-void evlog_free(struct evlog *e);
-/* Appends an event; data is owned by the callee. Returns 0 or an errno. */
-int evlog_append(struct evlog *e, const char *type, cJSON *data, uint64_t user_id, uint32_t roles);
-/* An auth_audit_h writing "audit" events (admins and the subject user see them). */
+/* An auth_audit_h writing "audit" events into the center's log (arg: the struct center). */
 void evlog_audit(void *arg, const char *action, uint64_t actor_id, uint64_t subject_id,
 		 cJSON *detail);
 

@@ -145,7 +145,7 @@ def test_backoff(binary):
         assert st == 429
         # an admin can unlock at once
         token = s.login("admin", source="127.0.0.3")[0]
-        st, _, doc = s.json("POST", "/api/v1/users/6/unlock", token=token)
+        st, _, doc = s.json("POST", "/api/v1/users/13/unlock", token=token)  # agent3
         assert st == 200 and doc["cleared"] >= 1, doc
         st, _, doc = attempt(s, "agent3", "demo")
         assert st == 200, doc

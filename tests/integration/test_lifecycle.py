@@ -176,7 +176,7 @@ def test_https(binary):
             ev = Stream(s, token)
             ev.frame()
             s.login("agent1")
-            assert ev.events(1)[0]["data"]["user"] == 4
+            assert ev.events(1)[0]["data"]["user"] == 11  # agent1
             # plain HTTP to the HTTPS port gets nowhere
             raw = socket.create_connection((s.host, s.port))
             raw.settimeout(5)

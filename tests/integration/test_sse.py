@@ -66,12 +66,12 @@ def test_events_arrive_filtered(binary):
         s.login("agent2")
         s.login("agent1")
         evs = a.events(2)
-        assert [e["data"]["user"] for e in evs] == [5, 4], evs
+        assert [e["data"]["user"] for e in evs] == [12, 11], evs  # agent2, agent1
         assert all(e["event"] == "audit" and e["data"]["action"] == "login" for e in evs)
         assert int(evs[1]["id"]) == int(evs[0]["id"]) + 1
         # agent1 sees its own login, not agent2's
         mine = b.events(1)
-        assert mine[0]["data"]["user"] == 4 and mine[0]["id"] == evs[1]["id"], mine
+        assert mine[0]["data"]["user"] == 11 and mine[0]["id"] == evs[1]["id"], mine
         a.close()
         b.close()
         st, _, data = s.request("GET", "/metrics")
@@ -127,13 +127,36 @@ def test_replay_beyond_ring(binary):
         admin = s.login("admin")[0]
         for _ in range(20):
             s.login("agent1")
+        # the ring holds the last 16; the first ones come from the event log on disk
         st = Stream(s, admin, last_id=1)
-        f = st.events(1)[0]
-        # without the event log behind it, the hub says what was lost
-        assert f["event"] == "reset", f
+        evs = st.events(20)
+        ids = [int(e["id"]) for e in evs]
+        assert ids == list(range(2, 22)), ids
+        assert all(e["event"] == "audit" and e["data"]["user"] == 11 for e in evs), evs
+        s.login("agent2")
         nxt = st.events(1)[0]
-        assert int(nxt["id"]) == int(f["id"]) + 1
+        assert int(nxt["id"]) == 22 and nxt["data"]["user"] == 12, nxt
         st.close()
+
+
+def test_replay_after_restart(binary):
+    """Event ids survive a restart: the log is on disk and a client picks up where it was."""
+    with Server(binary) as s:
+        admin = s.login("admin")[0]
+        s.login("agent1")
+        data = s.data
+        s.stop()
+        s.start()
+        st, _, _ = s.request("GET", "/healthz")
+        assert st == 200
+        admin = s.login("admin")[0]
+        s.login("agent2")
+        ev = Stream(s, admin, last_id=1)
+        evs = ev.events(3)
+        assert [int(e["id"]) for e in evs] == [2, 3, 4], evs
+        assert [e["data"]["user"] for e in evs] == [11, 1, 12], evs
+        ev.close()
+        assert s.data == data
 
 
 def test_logout_ends_stream(binary):
@@ -164,4 +187,5 @@ def test_unauthenticated_stream(binary):
 
 if __name__ == "__main__":
     run([test_events_arrive_filtered, test_heartbeat, test_replay, test_replay_beyond_ring,
+         test_replay_after_restart,
          test_logout_ends_stream, test_unauthenticated_stream])

@@ -2165,6 +2165,22 @@ void acd_stats_reset(struct acd *acd)
 	}
 }
 
+unsigned acd_agent_queues(const struct acd *acd, uint32_t agent, uint32_t *queues, uint8_t *tiers,
+			  unsigned max)
+{
+	const struct agent *a = agent_get(acd, agent);
+	if (!a)
+		return 0;
+	unsigned n = 0;
+	for (uint32_t i = 0; i < a->n_mem && n < max; i++, n++) {
+		if (queues)
+			queues[n] = a->mem[i].queue->id;
+		if (tiers)
+			tiers[n] = a->mem[i].tier;
+	}
+	return n;
+}
+
 void acd_sizes(unsigned *call_bytes, unsigned *agent_bytes, unsigned *member_bytes)
 {
 	if (call_bytes)
@@ -2201,6 +2217,7 @@ const char *acd_event_name(enum acd_event_type t)
 		[ACD_EV_AGENT_LOGIN] = "agent-login",
 		[ACD_EV_AGENT_LOGOUT] = "agent-logout",
 		[ACD_EV_AGENT_STATE] = "agent-state",
+		[ACD_EV_CALL_INTERRUPTED] = "call-interrupted",
 	};
 	if ((int)t <= 0 || t >= ACD_EV_TYPE_COUNT)
 		return "unknown";

@@ -59,6 +59,7 @@ enum acd_reason {
 	ACD_REASON_MISSED = 2,	     /* ring-no-answer, busy or unreachable */
 	ACD_REASON_MISSED_LIMIT = 3, /* logged out after too many consecutive misses */
 	ACD_REASON_DECLINED = 4,     /* agent turned down a ringing call */
+	ACD_REASON_INTERRUPTED = 5,  /* the daemon stopped (logged at the next start) */
 	ACD_REASON_USER = 100,
 };
 
@@ -201,6 +202,7 @@ enum acd_event_type {
 	ACD_EV_AGENT_LOGIN,	   /* agent logged in (to = ready or not-ready) */
 	ACD_EV_AGENT_LOGOUT,	   /* agent logged out (reason) */
 	ACD_EV_AGENT_STATE,	   /* any other agent state change */
+	ACD_EV_CALL_INTERRUPTED,   /* logged by the daemon at start for a call a crash cut off (never by the core) */
 	ACD_EV_TYPE_COUNT
 };
 
@@ -379,6 +381,10 @@ const char *acd_agent_state_name(enum acd_agent_state s);
 const char *acd_strategy_name(enum acd_strategy s);
 /* Parses a strategy name as acd_strategy_name() spells it; -1 when unknown. */
 int acd_strategy_parse(const char *name);
+
+/* The queues an agent serves, with the tier at which it qualifies (0 = base); returns how many (<= max). */
+unsigned acd_agent_queues(const struct acd *acd, uint32_t agent, uint32_t *queues, uint8_t *tiers,
+			  unsigned max);
 
 /* Sizes for memory reports: bytes per waiting caller and per agent (plus per membership). */
 void acd_sizes(unsigned *call_bytes, unsigned *agent_bytes, unsigned *member_bytes);

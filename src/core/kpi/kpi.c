@@ -202,6 +202,9 @@ static void count_call(const struct kq *q, struct kpi_counts *c, const struct ac
 	case ACD_EV_CALLBACK_FAILED:
 		c->callbacks_failed++;
 		break;
+	case ACD_EV_CALL_INTERRUPTED:
+		c->interrupted++;
+		break;
 	case ACD_EV_CALL_COMPLETE_CALLER:
 	case ACD_EV_CALL_COMPLETE_AGENT:
 	case ACD_EV_CALL_TRANSFER:
@@ -442,6 +445,7 @@ void kpi_counts_add(struct kpi_counts *a, const struct kpi_counts *b)
 	a->abandoned_short += b->abandoned_short;
 	a->abandoned_within += b->abandoned_within;
 	a->overflowed += b->overflowed;
+	a->interrupted += b->interrupted;
 	a->refused += b->refused;
 	a->handled += b->handled;
 	a->transferred += b->transferred;

@@ -27,6 +27,7 @@ struct kpi_counts {
 	uint64_t abandoned_short;  /* wait <= short-abandon threshold */
 	uint64_t abandoned_within; /* wait <= T */
 	uint64_t overflowed;	   /* exit by timeout, overflow or callback request */
+	uint64_t interrupted;	   /* cut off by a daemon crash, closed at the next start */
 	uint64_t refused;
 	uint64_t handled; /* answered calls whose talk ended (completed or transferred) */
 	uint64_t transferred;

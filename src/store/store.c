@@ -434,6 +434,7 @@ struct store {
 	struct witem *head, *tail;
 	unsigned count;
 	bool closing;
+	bool paused; /* store_writer_pause(): the writer takes no work */
 	uint64_t last_seq; /* highest seq appended */
 
 	/* reader queue */
@@ -826,6 +827,11 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
+		if (st->paused && !st->closing) {
+			/* held by store_writer_pause(): what arrives meanwhile forms one batch */
+			pthread_cond_wait(&st->wcond, &st->mu);
+			continue;
+		}
 		if (!st->head) {
 			if (st->closing)
 				break;
@@ -1254,4 +1260,12 @@ void store_stats(const struct store *st, struct store_stats *out)
 	out->queries = atomic_load(&st->s_queries);
 	out->checkpoints = atomic_load(&st->s_checkpoints);
 	out->max_batch = atomic_load(&st->s_max_batch);
+}
+
+void store_writer_pause(struct store *st, bool pause)
+{
+	pthread_mutex_lock(&st->mu);
+	st->paused = pause;
+	pthread_cond_broadcast(&st->wcond);
+	pthread_mutex_unlock(&st->mu);
 }

@@ -306,6 +306,13 @@ struct store_stats {
 };
 void store_stats(const struct store *st, struct store_stats *out);
 
+/*
+ * Holds the writer before its next transaction (true) or lets it go (false).
+ * What is submitted meanwhile is committed together: tests use it to make
+ * group commits deterministic; maintenance may use it to quiesce writes.
+ */
+void store_writer_pause(struct store *st, bool pause);
+
 /* Runs a checkpoint now from the writer (TRUNCATE when `truncate`, else PASSIVE). */
 int store_checkpoint_sync(struct store *st, bool truncate);
 

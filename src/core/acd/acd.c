@@ -112,9 +112,9 @@ static inline bool pentry_less(const struct pentry *x, const struct pentry *y)
 	return x->id < y->id;
 }
 
-static inline bool pentry_valid(const struct pentry *e)
+static inline bool pentry_valid(const struct acd *acd, const struct pentry *e)
 {
-	return e->a->state == ACD_AGENT_READY && e->a->epoch == e->epoch;
+	return acd->epochs[e->slot] == e->epoch;
 }
 
 static void pool_sift_down(struct pool *pl, uint32_t i)
@@ -149,11 +149,11 @@ static void pool_sift_up(struct pool *pl, uint32_t i)
 }
 
 /* Drops every stale entry and restores the order (linear time). */
-static void pool_compact(struct pool *pl, bool ordered)
+static void pool_compact(const struct acd *acd, struct pool *pl, bool ordered)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < pl->n; i++)
-		if (pentry_valid(&pl->v[i]))
+		if (pentry_valid(acd, &pl->v[i]))
 			pl->v[n++] = pl->v[i];
 	pl->n = n;
 	if (ordered && n > 1)
@@ -163,7 +163,7 @@ static void pool_compact(struct pool *pl, bool ordered)
 	uint32_t fn = 0;
 	for (uint32_t i = 0; i < pl->fn; i++) {
 		struct pentry e = pl->f[(pl->fh + i) % pl->fcap];
-		if (pentry_valid(&e))
+		if (pentry_valid(acd, &e))
 			pl->f[(pl->fh + fn++) % pl->fcap] = e;
 	}
 	pl->fn = fn;
@@ -192,7 +192,7 @@ static int pool_grow(struct pentry **v, uint32_t *cap, uint32_t *head, uint32_t 
 	return 0;
 }
 
-static void pool_insert(struct member *m, struct agent *a)
+static void pool_insert(struct acd *acd, struct member *m, struct agent *a)
 {
 	struct queue *q = m->queue;
 	struct pool *pl = &q->pools[m->tier];
@@ -200,10 +200,10 @@ static void pool_insert(struct member *m, struct agent *a)
 	struct pentry e;
 
 	if (pl->n + pl->fn >= 2 * pl->members + 8)
-		pool_compact(pl, ordered);
+		pool_compact(acd, pl, ordered);
 	e.id = a->id;
-	e.epoch = a->epoch;
-	e.a = a;
+	e.slot = a->slot;
+	e.epoch = acd->epochs[a->slot];
 	switch (q->p.strategy) {
 	case ACD_STRATEGY_ROUND_ROBIN:
 		e.k1 = (int64_t)m->rr_seq;
@@ -251,66 +251,52 @@ static struct agent *pool_best(struct acd *acd, struct queue *q, uint32_t tier)
 	if (strategy_random(q)) {
 		while (pl->n) {
 			uint32_t i = (uint32_t)rng_below(&acd->rng, pl->n);
-			if (pentry_valid(&pl->v[i]))
-				return pl->v[i].a;
+			if (pentry_valid(acd, &pl->v[i]))
+				return acd->by_slot[pl->v[i].slot];
 			pl->v[i] = pl->v[--pl->n];
 		}
 		return NULL;
 	}
-	while (pl->fn && !pentry_valid(&pl->f[pl->fh])) {
+	while (pl->fn && !pentry_valid(acd, &pl->f[pl->fh])) {
 		pl->fh = (pl->fh + 1) % pl->fcap;
 		pl->fn--;
 	}
-	while (pl->n && !pentry_valid(&pl->v[0]))
+	while (pl->n && !pentry_valid(acd, &pl->v[0]))
 		pool_pop(pl);
 	const struct pentry *f = pl->fn ? &pl->f[pl->fh] : NULL;
 	const struct pentry *h = pl->n ? &pl->v[0] : NULL;
 	if (f && h)
-		return pentry_less(f, h) ? f->a : h->a;
-	return f ? f->a : h ? h->a : NULL;
+		return acd->by_slot[pentry_less(f, h) ? f->slot : h->slot];
+	return f ? acd->by_slot[f->slot] : h ? acd->by_slot[h->slot] : NULL;
 }
 
 /* Number of ready agents in a pool (linear: for queries, not for routing). */
-static uint32_t pool_ready(const struct pool *pl)
+static uint32_t pool_ready(const struct acd *acd, const struct pool *pl)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < pl->n; i++)
-		n += pentry_valid(&pl->v[i]);
+		n += pentry_valid(acd, &pl->v[i]);
 	for (uint32_t i = 0; i < pl->fn; i++)
-		n += pentry_valid(&pl->f[(pl->fh + i) % pl->fcap]);
+		n += pentry_valid(acd, &pl->f[(pl->fh + i) % pl->fcap]);
 	return n;
 }
 
 static void agent_pools_insert(struct acd *acd, struct agent *a)
 {
-	(void)acd;
 	if (a->in_pools || a->state != ACD_AGENT_READY)
 		return;
 	for (uint32_t i = 0; i < a->n_mem; i++)
-		pool_insert(&a->mem[i], a);
+		pool_insert(acd, &a->mem[i], a);
 	a->in_pools = true;
 }
 
 /* Every entry the agent left in the pools goes stale at once. */
-static void agent_pools_remove(struct agent *a)
+static void agent_pools_remove(struct acd *acd, struct agent *a)
 {
 	if (!a->in_pools)
 		return;
-	a->epoch++;
+	acd->epochs[a->slot]++;
 	a->in_pools = false;
-}
-
-/*
- * Removes every entry of an agent that is going away (its pointer would
- * dangle). The agent is logged out, so its entries are all stale: compacting
- * drops them.
- */
-static void pools_purge_agent(struct acd *acd)
-{
-	struct queue *q;
-	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
-		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
-			pool_compact(&q->pools[t], !strategy_random(q));
 }
 
 /* ---------- memberships ---------- */
@@ -448,7 +434,7 @@ static int agent_rebuild(struct acd *acd, struct agent *a)
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
 		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
 			if (q->pools[t].n + q->pools[t].fn > 2 * q->pools[t].members + 8)
-				pool_compact(&q->pools[t], !strategy_random(q));
+				pool_compact(acd, &q->pools[t], !strategy_random(q));
 	gauges_apply(a, a->state, 1);
 	return 0;
 }
@@ -645,7 +631,7 @@ static void agent_set(struct acd *acd, struct agent *a, uint8_t to, uint32_t rea
 	if (to == ACD_AGENT_READY && from != ACD_AGENT_RESERVED)
 		a->idle_since = acd->now;
 	if (from == ACD_AGENT_READY)
-		agent_pools_remove(a);
+		agent_pools_remove(acd, a);
 	emit(acd, &ev);
 }
 
@@ -1227,6 +1213,9 @@ void acd_free(struct acd *acd)
 	idmap_release(&acd->agents);
 	idmap_release(&acd->calls);
 	idmap_release(&acd->resumes);
+	sb_free(acd->epochs);
+	sb_free(acd->by_slot);
+	sb_free(acd->free_slots);
 	sb_free(acd);
 }
 
@@ -1274,7 +1263,7 @@ static int rebuild_all(struct acd *acd, struct queue *skip)
 	struct agent *a;
 	int err = 0;
 	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);) {
-		agent_pools_remove(a);
+		agent_pools_remove(acd, a);
 		if (skip) {
 			/* drop memberships of the queue being removed */
 			gauges_apply(a, a->state, -1);
@@ -1329,7 +1318,7 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 	/* pools are keyed by strategy: empty them before the parameters change */
 	struct agent *a;
 	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);)
-		agent_pools_remove(a);
+		agent_pools_remove(acd, a);
 	q->p = *p;
 	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
 		/* all stale now, and maybe ordered by the old strategy */
@@ -1405,10 +1394,36 @@ int acd_agent_add(struct acd *acd, uint32_t id, const struct acd_agent_params *p
 	a->pending = ACD_AGENT_STATE_COUNT;
 	a->since = acd->now; /* INT64_MIN until the clock has started */
 	tmr_init(&a->t_wrap, T_WRAP);
+	if (acd->n_free_slots) {
+		a->slot = acd->free_slots[--acd->n_free_slots];
+	} else {
+		if (acd->n_slots == acd->cap_slots) {
+			uint32_t cap = acd->cap_slots ? acd->cap_slots * 2 : 64;
+			uint32_t *ep = sb_realloc(acd->epochs, cap * sizeof(*ep));
+			if (ep)
+				acd->epochs = ep;
+			struct agent **bs = ep ? sb_realloc(acd->by_slot, cap * sizeof(*bs)) : NULL;
+			if (bs)
+				acd->by_slot = bs;
+			uint32_t *fs = bs ? sb_realloc(acd->free_slots, cap * sizeof(*fs)) : NULL;
+			if (fs)
+				acd->free_slots = fs;
+			if (!fs) {
+				sb_free(a);
+				return ENOMEM;
+			}
+			acd->cap_slots = cap;
+		}
+		a->slot = acd->n_slots++;
+		acd->epochs[a->slot] = 0;
+	}
+	acd->by_slot[a->slot] = a;
 	err = agent_rebuild(acd, a);
 	if (!err)
 		err = idmap_put(&acd->agents, id, a);
 	if (err) {
+		acd->by_slot[a->slot] = NULL;
+		acd->free_slots[acd->n_free_slots++] = a->slot;
 		sb_free(a->mem);
 		sb_free(a);
 	}
@@ -1425,7 +1440,7 @@ int acd_agent_update(struct acd *acd, uint32_t id, const struct acd_agent_params
 		return err;
 	enter_time(acd, now);
 	bool was_in = a->in_pools;
-	agent_pools_remove(a);
+	agent_pools_remove(acd, a);
 	a->p = *p;
 	err = agent_rebuild(acd, a);
 	if (was_in || a->state == ACD_AGENT_READY)
@@ -1445,7 +1460,10 @@ int acd_agent_remove(struct acd *acd, uint32_t id)
 	gauges_apply(a, a->state, -1);
 	for (uint32_t i = 0; i < a->n_mem; i++)
 		a->mem[i].queue->pools[a->mem[i].tier].members--;
-	pools_purge_agent(acd);
+	/* its entries go stale; the slot may be reused, its epoch keeps counting */
+	acd->epochs[a->slot]++;
+	acd->by_slot[a->slot] = NULL;
+	acd->free_slots[acd->n_free_slots++] = a->slot;
 	sb_free(a->mem);
 	sb_free(a);
 	return 0;
@@ -2094,7 +2112,7 @@ int acd_queue_stats(const struct acd *acd, uint32_t id, struct acd_queue_stats *
 	st->agents_logged_in = q->n_logged;
 	st->agents_ready = 0;
 	for (uint32_t t = 0; t <= q->p.n_tiers; t++)
-		st->agents_ready += pool_ready(&q->pools[t]);
+		st->agents_ready += pool_ready(acd, &q->pools[t]);
 	st->oldest_wait_start = 0;
 	for (uint32_t b = 0; b < q->n_bands; b++) {
 		const struct band *bd = &q->bands[b];

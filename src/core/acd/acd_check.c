@@ -24,9 +24,9 @@ static int fail(char *buf, unsigned len, const char *fmt, ...)
 			return fail(buf, len, __VA_ARGS__);                                        \
 	} while (0)
 
-static bool entry_valid(const struct pentry *e)
+static bool entry_valid(const struct acd *acd, const struct pentry *e)
 {
-	return e->a->state == ACD_AGENT_READY && e->a->epoch == e->epoch;
+	return acd->epochs[e->slot] == e->epoch;
 }
 
 static bool entry_less(const struct pentry *x, const struct pentry *y)
@@ -61,7 +61,7 @@ static void census_take(const struct acd *acd, struct census *cs)
 			for (uint32_t i = 0; i < pl->n + pl->fn; i++) {
 				const struct pentry *e = i < pl->n ? &pl->v[i]
 								   : &pl->f[(pl->fh + i - pl->n) % pl->fcap];
-				if (!entry_valid(e))
+				if (!entry_valid(acd, e))
 					continue;
 				census_add(&cs->by_agent, ((uint64_t)q->id << 32) | e->id);
 				census_add(&cs->by_tier, (((uint64_t)q->id << 8) | t) + 1);
@@ -101,11 +101,15 @@ static int check_queue(const struct acd *acd, const struct queue *q, char *buf, 
 			else
 				CHECK(!ordered || i == 0 || !entry_less(e, &pl->v[(i - 1) / 2]),
 				      "queue %u: pool %u heap order broken", q->id, t);
-			CHECK(idmap_get(&acd->agents, e->id) == e->a, "queue %u: pool entry of a gone agent",
-			      q->id);
-			if (!entry_valid(e))
+			CHECK(e->slot < acd->n_slots, "queue %u: pool entry with a bad slot", q->id);
+			if (!entry_valid(acd, e))
 				continue;
-			const struct agent *a = e->a;
+			const struct agent *a = acd->by_slot[e->slot];
+			CHECK(a && a->id == e->id && idmap_get(&acd->agents, e->id) == a,
+			      "queue %u: current pool entry of a gone agent", q->id);
+			CHECK(a->state == ACD_AGENT_READY,
+			      "queue %u: current pool entry of agent %u who is %s", q->id, a->id,
+			      acd_agent_state_name(a->state));
 			CHECK(a->in_pools, "queue %u: agent %u has a current entry but is not in the pools",
 			      q->id, a->id);
 			bool member = false;

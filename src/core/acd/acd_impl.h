@@ -43,8 +43,9 @@ struct member {
  */
 struct pentry {
 	int64_t k1, k2;
-	uint32_t id, epoch;
-	struct agent *a;
+	uint32_t id;	/* the agent's id: the last tie-break */
+	uint32_t slot;	/* the agent's slot: acd->epochs[slot], acd->by_slot[slot] */
+	uint32_t epoch; /* current while equal to acd->epochs[slot] */
 };
 
 /*
@@ -90,7 +91,7 @@ struct agent {
 	bool in_pools;	/* ready, with a current entry in each membership's pool */
 	uint8_t pending; /* ACD_AGENT_STATE_COUNT when none */
 	uint8_t other_prev;
-	uint32_t epoch; /* moves on whenever the agent's pool entries go stale */
+	uint32_t slot;	/* index into acd->epochs and acd->by_slot */
 	uint32_t id;
 	uint32_t n_mem;
 	struct member *mem;
@@ -163,6 +164,17 @@ struct acd {
 	struct idmap queues, agents, calls, resumes;
 	struct call *free_calls;
 	uint32_t n_free_calls;
+	/*
+	 * Agents' pool epochs in one dense array, so that checking a pool entry
+	 * reads 4 bytes of a small array instead of the agent's struct. A slot's
+	 * epoch moves on whenever the agent leaves the ready state (and when its
+	 * slot is freed), which makes every entry it left behind stale.
+	 */
+	uint32_t *epochs;
+	struct agent **by_slot;
+	uint32_t n_slots, cap_slots;
+	uint32_t *free_slots;
+	uint32_t n_free_slots;
 };
 
 #endif

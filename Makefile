@@ -31,8 +31,9 @@ $(RELEASE)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD)
 
+# the demo center with simulated callers and agents, data in ./var; prints the URL and the logins
 run: build
-	@$(BUILD)/src/cli/switchboard --help
+	@$(BUILD)/src/cli/switchboard serve --demo --demo-traffic --data var
 
 test: deps $(BUILD)/build.ninja $(ASAN)/build.ninja
 	@tools/check-source.sh

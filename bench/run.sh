@@ -22,6 +22,7 @@ run router "$B/bench/bench_router"
 run erlang "$B/bench/bench_erlang" /usr/bin/python3 bench/ref/erlang_ref.py
 run store "$B/bench/bench_store"
 run http python3 bench/bench_http.py "$B/src/cli/switchboard"
+run daemon python3 bench/bench_daemon.py "$B/src/cli/switchboard" "$B/bench/bench_store"
 run sim "$B/bench/bench_sim" /usr/bin/python3 bench/ref/sim_simpy.py
 
 python3 - "$lines" bench/results.json <<'PY'

@@ -105,7 +105,8 @@ static const void *table_at(const struct table *ct, unsigned i)
 		void *e;
 		for (uint32_t it = 0; idmap_next(&t->map, &it, NULL, &e);)
 			t->sorted[t->n++] = e;
-		qsort(t->sorted, t->n, sizeof(*t->sorted), cmp_first_i64);
+		if (t->n > 1)
+			qsort(t->sorted, t->n, sizeof(*t->sorted), cmp_first_i64);
 		t->dirty = false;
 	}
 	return i < t->n ? t->sorted[i] : NULL;
@@ -142,9 +143,10 @@ struct callinfo {
 
 /* One contact record being built (one per call segment). */
 struct seg {
-	struct store_contact rec;
+	struct store_contact rec; /* its strings point at the copies below */
 	uint64_t call;
 	bool open;
+	char *customer_number, *system_number, *notes;
 };
 
 /* A call in a queue, as committed events tell it. */
@@ -617,13 +619,56 @@ static void callinfo_free(struct callinfo *ci)
 	sb_free(ci);
 }
 
+/*
+ * The center writes what it knows of a segment; notes, the recording
+ * reference and attributes belong to the people and the API (an agent's notes
+ * taken during the call must survive the center's write at wrap-up end), and
+ * a customer linked by the agent stays linked.
+ */
+static const struct store_stmt s_contact_upsert = {
+	"center.contact_upsert",
+	"INSERT INTO contacts (id, call_id, initial_id, previous_id, client_id, channel, direction,"
+	" initiation, customer_id, customer_number, system_number, queue_id, agent_id, t_initiated,"
+	" t_enqueued, t_dequeued, t_connected, t_disconnected, hold_count, hold_ms, t_wrap_start,"
+	" t_wrap_end, disconnect_reason, disposition_id, notes, updated_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
+	" $19, $20, $21, $22, $23, $24, $25, $26)"
+	" ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id,"
+	" customer_id = COALESCE(contacts.customer_id, excluded.customer_id),"
+	" queue_id = excluded.queue_id, agent_id = excluded.agent_id,"
+	" t_enqueued = excluded.t_enqueued, t_dequeued = excluded.t_dequeued,"
+	" t_connected = excluded.t_connected, t_disconnected = excluded.t_disconnected,"
+	" hold_count = excluded.hold_count, hold_ms = excluded.hold_ms,"
+	" t_wrap_start = excluded.t_wrap_start, t_wrap_end = excluded.t_wrap_end,"
+	" disconnect_reason = excluded.disconnect_reason,"
+	" disposition_id = COALESCE(excluded.disposition_id, contacts.disposition_id),"
+	" notes = COALESCE(excluded.notes, contacts.notes), updated_at = excluded.updated_at",
+	NULL};
+
+static struct store_value opt_int(int64_t v)
+{
+	return v ? store_int(v) : store_null();
+}
+
 static void seg_write(struct center *c, struct seg *s)
 {
 	struct store_job *job;
+	const struct store_contact *r = &s->rec;
 	s->rec.updated_at = c->now;
 	if (store_job_alloc(&job) != 0)
 		return;
-	if (store_job_contact_put(job, &s->rec) != 0) {
+	struct store_value v[] = {
+		store_int(r->id),	     store_int(r->call_id),	 opt_int(r->initial_id),
+		opt_int(r->previous_id),     opt_int(r->client_id),	 store_text(r->channel),
+		store_text(r->direction),    store_text(r->initiation), opt_int(r->customer_id),
+		store_text(r->customer_number), store_text(r->system_number), opt_int(r->queue_id),
+		opt_int(r->agent_id),	     store_int(r->t_initiated), opt_int(r->t_enqueued),
+		opt_int(r->t_dequeued),	     opt_int(r->t_connected),	 opt_int(r->t_disconnected),
+		store_int(r->hold_count),    store_int(r->hold_ms),	 opt_int(r->t_wrap_start),
+		opt_int(r->t_wrap_end),	     store_text(r->disconnect_reason),
+		opt_int(r->disposition_id),  store_text(r->notes),	 store_int(r->updated_at),
+	};
+	if (store_job_add(job, &s_contact_upsert, v, sizeof(v) / sizeof(v[0]), 0) != 0) {
 		store_job_free(job);
 		return;
 	}
@@ -632,6 +677,11 @@ static void seg_write(struct center *c, struct seg *s)
 
 static void seg_free(struct seg *s)
 {
+	if (!s)
+		return;
+	sb_free(s->customer_number);
+	sb_free(s->system_number);
+	sb_free(s->notes);
 	sb_free(s);
 }
 
@@ -664,8 +714,11 @@ static void seg_open(struct center *c, const struct acd_event *ev)
 	else
 		s->rec.initiation = ci && ci->initiation ? ci->initiation : "inbound";
 	if (ci) {
-		s->rec.customer_number = ci->customer_number;
-		s->rec.system_number = ci->system_number;
+		/* copies: the call's info goes when the call ends, the segment may wait for wrap-up */
+		s->customer_number = ci->customer_number ? sb_strdup(ci->customer_number) : NULL;
+		s->system_number = ci->system_number ? sb_strdup(ci->system_number) : NULL;
+		s->rec.customer_number = s->customer_number;
+		s->rec.system_number = s->system_number;
 		s->rec.customer_id = ci->customer_id;
 		s->rec.previous_id = ci->last_contact;
 		if (!ci->initial_contact)
@@ -993,6 +1046,49 @@ int center_agent_remove(struct center *c, int64_t id)
 	if (err)
 		return err;
 	return table_del(&c->agents, id);
+}
+
+const struct center_site *center_site_at(const struct center *c, unsigned i)
+{
+	return table_at(&c->sites, i);
+}
+
+int center_team_remove(struct center *c, int64_t id)
+{
+	const struct center_agent *a;
+	for (unsigned i = 0; (a = table_at(&c->agents, i)); i++)
+		if (a->team_id == id)
+			return EBUSY; /* agents still in it */
+	return table_del(&c->teams, id);
+}
+
+int center_skill_remove(struct center *c, int64_t id)
+{
+	const struct center_agent *a;
+	for (unsigned i = 0; (a = table_at(&c->agents, i)); i++)
+		for (uint32_t k = 0; k < a->acd.n_skills; k++)
+			if (a->acd.skills[k].skill == (uint32_t)id)
+				return EBUSY;
+	const struct center_queue *q;
+	for (unsigned i = 0; (q = table_at(&c->queues, i)); i++)
+		for (uint32_t k = 0; k < q->acd.n_req; k++)
+			if (q->acd.req[k].skill == (uint32_t)id)
+				return EBUSY;
+	return table_del(&c->skills, id);
+}
+
+int center_agent_wrapup_notes(struct center *c, int64_t agent_id, const char *notes)
+{
+	struct seg *w = idmap_get(&c->wrap_segs, (uint64_t)agent_id);
+	if (!w)
+		return ENOENT;
+	char *copy = notes ? sb_strdup(notes) : NULL;
+	if (notes && !copy)
+		return ENOMEM;
+	sb_free(w->notes);
+	w->notes = copy;
+	w->rec.notes = copy;
+	return 0;
 }
 
 int center_number_apply(struct center *c, const struct center_number *n)

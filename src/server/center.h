@@ -153,6 +153,10 @@ int center_number_apply(struct center *c, const struct center_number *n);
 int center_queue_remove(struct center *c, int64_t id);
 int center_agent_remove(struct center *c, int64_t id);
 int center_number_remove(struct center *c, int64_t id);
+/* EBUSY while agents (and, for skills, queues) still refer to it. */
+int center_team_remove(struct center *c, int64_t id);
+int center_skill_remove(struct center *c, int64_t id);
+const struct center_site *center_site_at(const struct center *c, unsigned i);
 /* Checks queue parameters as the ACD would, without changing anything (0 or EINVAL). */
 int center_queue_check(const struct center *c, const struct center_queue *q);
 
@@ -188,6 +192,11 @@ uint64_t center_log(struct center *c, const char *kind, const char *data, uint64
  */
 int center_agent_set_state(struct center *c, int64_t agent_id, enum acd_agent_state want,
 			   uint32_t reason, center_done_h *done, void *arg);
+/*
+ * Notes for the contact record of the call the agent is wrapping up (copied);
+ * call before center_agent_wrapup_done. ENOENT when there is none.
+ */
+int center_agent_wrapup_notes(struct center *c, int64_t agent_id, const char *notes);
 /* Ends wrap-up with a disposition (0: none); the contact record gets it. */
 int center_agent_wrapup_done(struct center *c, int64_t agent_id, int64_t disposition_id,
 			     center_done_h *done, void *arg);

@@ -28,6 +28,7 @@ void serve_config_defaults(struct serve_config *c)
 	c->login_backoff_base_ms = 250;
 	c->login_backoff_cap_ms = 30000;
 	c->login_max_failure_delay_ms = 1000;
+	traffic_config_default(&c->traffic);
 }
 
 void serve_config_release(struct serve_config *c)
@@ -120,8 +121,12 @@ void serve_usage(FILE *f)
 		"  --sip ADDR:PORT     SIP listen address (default 127.0.0.1:5060)\n"
 		"  --config FILE       JSON settings (keys as the long options with '_' for '-',\n"
 		"                      plus tuning keys, see docs/internals/http.md); flags win\n"
-		"  --demo              built-in demo users (admin, super1, lead1, agent1..agent3,\n"
-		"                      password 'demo'); loopback addresses only\n"
+		"  --demo              seed the demo center into an empty database (users admin,\n"
+		"                      super1, qa1, planner1, lead1, lead2, agent1..agent24, all\n"
+		"                      with password 'demo'); loopback addresses only\n"
+		"  --demo-traffic      --demo, plus simulated callers and agents (all but agent1\n"
+		"                      and agent2) so the live figures move; tune it with a\n"
+		"                      \"demo_traffic\" object in the --config file\n"
 		"  --list-routes       print the HTTP routes and exit\n"
 		"  -h, --help          this help\n"
 		"\n"
@@ -211,6 +216,68 @@ static int cfg_path(const cJSON *j, const char *key, char **dst, const char *fil
 	return set_str(dst, v) ? bad(file, "out of memory") : 0;
 }
 
+/*
+ * "demo_traffic": true / false, or an object of settings (which turns it on):
+ * {"calls_per_min": 5, "hour_ms": 60000, "talk_ms": 75000, "patience_ms": 120000,
+ *  "ring_ms": 4000, "wrap_ms": 12000, "break_every_ms": 600000, "break_ms": 90000,
+ *  "hold_pct": 15, "miss_pct": 2, "humans": 2, "seed": 0,
+ *  "load": 0}
+ */
+static int cfg_traffic(const cJSON *j, struct serve_config *c, const char *file)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "demo_traffic");
+	if (!o || cJSON_IsNull(o))
+		return 0;
+	if (cJSON_IsBool(o)) {
+		c->demo_traffic = cJSON_IsTrue(o);
+		return 0;
+	}
+	if (!cJSON_IsObject(o))
+		return bad(file, "\"demo_traffic\" must be true, false or an object of settings");
+	static const char *const keys[] = {
+	    "calls_per_min", "hour_ms",	       "talk_ms",  "patience_ms", "ring_ms",
+	    "wrap_ms",	     "break_every_ms", "break_ms", "hold_pct",	  "miss_pct",
+	    "humans",	     "seed",	       "load",	   NULL};
+	const char *unknown;
+	if (json_only_keys(o, keys, &unknown)) {
+		char msg[120];
+		snprintf(msg, sizeof(msg), "unknown demo_traffic setting \"%s\"", unknown);
+		return bad(file, msg);
+	}
+	struct traffic_config *t = &c->traffic;
+	int64_t humans = t->humans, seed = (int64_t)t->seed, load = t->load;
+	int64_t *ms[] = {&t->hour_ms, &t->talk_ms,	  &t->patience_ms, &t->ring_ms,
+			 &t->wrap_ms, &t->break_every_ms, &t->break_ms};
+	static const char *const ms_keys[] = {"hour_ms", "talk_ms",	   "patience_ms", "ring_ms",
+					      "wrap_ms", "break_every_ms", "break_ms"};
+	int rc = 0;
+	for (size_t i = 0; !rc && i < sizeof(ms) / sizeof(ms[0]); i++)
+		rc = cfg_i64(o, ms_keys[i], 0, 86400000, ms[i], file);
+	if (rc || (rc = cfg_i64(o, "humans", 0, 100000, &humans, file)) ||
+	    (rc = cfg_i64(o, "seed", 0, INT64_MAX, &seed, file)) ||
+	    (rc = cfg_i64(o, "load", 0, 1000000, &load, file)))
+		return rc;
+	t->humans = (unsigned)humans;
+	t->load = (unsigned)load;
+	t->seed = (uint64_t)seed;
+	static const char *const num_keys[] = {"calls_per_min", "hold_pct", "miss_pct"};
+	double *num[] = {&t->calls_per_min, &t->hold_pct, &t->miss_pct};
+	for (size_t i = 0; i < 3; i++) {
+		if (json_get_double(o, num_keys[i], 0, i ? 100 : 1e7, num[i]) == EINVAL) {
+			char msg[120];
+			snprintf(msg, sizeof(msg),
+				 "\"demo_traffic\": \"%s\" must be a number from 0 to %s",
+				 num_keys[i], i ? "100" : "10000000");
+			return bad(file, msg);
+		}
+	}
+	char err[160];
+	if (traffic_config_check(t, err, sizeof(err)))
+		return bad(file, err);
+	c->demo_traffic = true;
+	return 0;
+}
+
 static int load_file(struct serve_config *c, const char *file)
 {
 	char *text = NULL;
@@ -234,6 +301,7 @@ static int load_file(struct serve_config *c, const char *file)
 					   "tls_cert",
 					   "tls_key",
 					   "demo",
+					   "demo_traffic",
 					   "pwhash_cost",
 					   "pwhash_threads",
 					   "sse_heartbeat_ms",
@@ -275,6 +343,8 @@ static int load_file(struct serve_config *c, const char *file)
 	}
 	if (e == 0)
 		c->demo = b;
+	if ((rc = cfg_traffic(j, c, file)))
+		goto out;
 	e = json_get_str(j, "pwhash_cost", 0, &s);
 	if (e == EINVAL || (e == 0 && pwhash_cost_parse(s, &c->pwhash_cost))) {
 		rc = bad(file, "\"pwhash_cost\" must be \"interactive\", \"moderate\" or \"min\"");
@@ -320,7 +390,17 @@ out:
 	return rc;
 }
 
-enum { OPT_DATA = 1000, OPT_HTTP, OPT_SIP, OPT_CERT, OPT_KEY, OPT_CONFIG, OPT_DEMO, OPT_LIST };
+enum {
+	OPT_DATA = 1000,
+	OPT_HTTP,
+	OPT_SIP,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_CONFIG,
+	OPT_DEMO,
+	OPT_LIST,
+	OPT_TRAFFIC
+};
 
 int serve_config_parse(struct serve_config *c, int argc, char **argv)
 {
@@ -332,6 +412,7 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 	    {"tls-key", required_argument, NULL, OPT_KEY},
 	    {"config", required_argument, NULL, OPT_CONFIG},
 	    {"demo", no_argument, NULL, OPT_DEMO},
+	    {"demo-traffic", no_argument, NULL, OPT_TRAFFIC},
 	    {"list-routes", no_argument, NULL, OPT_LIST},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -385,6 +466,9 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 		case OPT_DEMO:
 			c->demo = true;
 			break;
+		case OPT_TRAFFIC:
+			c->demo_traffic = true;
+			break;
 		case OPT_LIST:
 			c->list_routes = true;
 			break;
@@ -408,6 +492,8 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 		return bad("--data", "out of memory");
 	if (!c->tls_cert != !c->tls_key)
 		return bad("--tls-cert/--tls-key", "give both or neither");
+	if (c->demo_traffic)
+		c->demo = true;
 	if (c->demo && (!serve_addr_loopback(&c->http) || !serve_addr_loopback(&c->sip)))
 		return bad("--demo",
 			   "the demo users have known passwords: --http and --sip must be "

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "http/pwhash.h"
+#include "server/traffic.h"
 
 #define SERVE_ADDR_MAX 64
 
@@ -23,7 +24,9 @@ struct serve_config {
 	char *tls_cert, *tls_key; /* file paths */
 	char *config_file;
 	bool demo;
-	bool list_routes; /* print the route table and exit (for tests and tooling) */
+	bool demo_traffic;	       /* simulated callers and agents (implies demo) */
+	struct traffic_config traffic; /* their settings ("demo_traffic" object in the file) */
+	bool list_routes;	       /* print the route table and exit (for tests and tooling) */
 	/* tuning, from the config file */
 	enum pwhash_cost pwhash_cost;
 	unsigned pwhash_threads;

@@ -2,6 +2,8 @@
 #include "server/serve.h"
 #include "server/config.h"
 #include "server/center.h"
+#include "server/api.h"
+#include "server/traffic.h"
 #include "store/store.h"
 #include "base/clock.h"
 #include "http/auth.h"
@@ -33,7 +35,9 @@ struct daemon {
 	struct poster *poster;
 	struct store *store;
 	struct center *center;
+	struct traffic *traffic; /* --demo-traffic */
 	struct auth *auth;
+	struct api *api; /* the resources under /api/v1 */
 	struct ops *ops;
 	int sigfd;
 	bool stopping;
@@ -278,6 +282,9 @@ static int wire(struct daemon *d)
 		return err;
 	if (d->center)
 		auth_set_audit(d->auth, evlog_audit, d->center);
+	if (d->center && c->demo_traffic &&
+	    (err = traffic_start(&d->traffic, d->center, d->store, &c->traffic)))
+		return err;
 	struct http_route home = {
 	    .method = HTTP_GET,
 	    .pattern = "/",
@@ -293,7 +300,9 @@ static int wire(struct daemon *d)
 	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
 	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
 		return err;
-	return 0;
+	struct api_config apc = {d->http, d->center, d->store, d->users, d->auth, c->data_dir,
+				 poster_post, d->poster, c->pwhash_cost};
+	return api_start(&d->api, &apc);
 }
 
 static void teardown(struct daemon *d)
@@ -304,10 +313,13 @@ static void teardown(struct daemon *d)
 	}
 	/* password workers first: what they finish lands in the post queue, run it */
 	auth_stop(d->auth);
+	api_stop(d->api); /* its worker too; completions still queued are only released now */
 	if (d->poster)
 		poster_drain(d->poster);
 	center_close(d->center);
 	d->center = NULL;
+	traffic_stop(d->traffic); /* after the center, which calls its sink until closed */
+	d->traffic = NULL;
 	/* the store commits what is queued; its last completions land in the poster */
 	store_close(d->store);
 	d->store = NULL;
@@ -318,6 +330,7 @@ static void teardown(struct daemon *d)
 	auth_free(d->auth);
 	http_server_free(d->http);
 	poster_free(d->poster);
+	api_free(d->api);
 	ops_free(d->ops);
 	userdir_free(d->users);
 	metrics_free(d->metrics);

@@ -3,7 +3,7 @@
 
 # Packages needed to build and test; the lists grow as subsystems land.
 DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev
-DEPS_TEST  = $(DEPS_BUILD) python3 openssl
+DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata
 DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx
 
 BUILD   ?= build

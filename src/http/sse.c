@@ -180,6 +180,20 @@ void sse_hub_set_last_seq(struct sse_hub *h, uint64_t seq)
 		h->last_seq = seq;
 }
 
+int sse_hub_skip_to(struct sse_hub *h, uint64_t seq)
+{
+	if (!dlist_empty(&h->clients) || seq <= h->last_seq)
+		return EBUSY;
+	/* with nobody listening the ring is not kept up: later clients replay from the log */
+	while (h->n) {
+		ring_clear_slot(&h->ring[h->head]);
+		h->head = (h->head + 1) % h->cfg.ring_size;
+		h->n--;
+	}
+	h->last_seq = seq;
+	return 0;
+}
+
 uint64_t sse_hub_last_seq(const struct sse_hub *h)
 {
 	return h->last_seq;

@@ -85,6 +85,13 @@ void sse_hub_set_session_check(struct sse_hub *h, bool (*live)(void *arg, uint64
 /* Where the log stands when the hub starts empty (events up to seq exist in the log only). */
 void sse_hub_set_last_seq(struct sse_hub *h, uint64_t seq);
 uint64_t sse_hub_last_seq(const struct sse_hub *h);
+/*
+ * With no client connected: forget the ring and stand at `seq` (the events
+ * up to it are in the log, where a later client's replay finds them). Saves
+ * formatting every event when nobody listens. EBUSY when clients are
+ * connected or seq is not ahead.
+ */
+int sse_hub_skip_to(struct sse_hub *h, uint64_t seq);
 
 /* Publishes an event (copied) to every client allowed to see it. Returns 0, EINVAL (seq not
  * increasing, bad type) or ENOMEM. */

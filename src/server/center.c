@@ -396,6 +396,8 @@ static void publish(struct center *c, const struct pend *p)
 {
 	if (!c->cfg.hub)
 		return;
+	if (sse_hub_clients(c->cfg.hub) == 0 && sse_hub_skip_to(c->cfg.hub, p->seq) == 0)
+		return; /* nobody listens: no JSON to format; a later client replays from the log */
 	char *own = NULL;
 	const char *data = p->data;
 	if (p->is_acd && !data)
@@ -752,12 +754,12 @@ static void seg_end(struct center *c, const struct acd_event *ev, const char *re
 		s->rec.hold_ms = ev->hold_ms;
 		s->rec.hold_count = ev->count;
 	}
+	/* written now: a record reflects every committed event about it (the crash test checks) */
 	seg_write(c, s);
-	struct seg *old = NULL;
 	if (ev->agent && s->rec.agent_id) {
-		old = idmap_get(&c->wrap_segs, ev->agent);
-		if (old)
-			seg_free(idmap_del(&c->wrap_segs, ev->agent));
+		/* and once more, with its wrap-up, when the agent's wrap-up ends */
+		struct seg *old = idmap_del(&c->wrap_segs, ev->agent);
+		seg_free(old);
 		if (idmap_put(&c->wrap_segs, ev->agent, s) == 0)
 			return;
 	}
@@ -826,10 +828,8 @@ static void on_acd_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_AGENT_STATE:
 		if (ev->to == ACD_AGENT_WRAPUP) {
 			struct seg *w = idmap_get(&c->wrap_segs, ev->agent);
-			if (w) {
-				w->rec.t_wrap_start = ev->time;
-				seg_write(c, w);
-			}
+			if (w)
+				w->rec.t_wrap_start = ev->time; /* written with the wrap-up's end */
 		} else if (ev->from == ACD_AGENT_WRAPUP ||
 			   ((ev->from == ACD_AGENT_TALKING || ev->from == ACD_AGENT_HOLD) &&
 			    ev->to != ACD_AGENT_TALKING && ev->to != ACD_AGENT_HOLD)) {

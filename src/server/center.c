@@ -204,6 +204,7 @@ struct center {
 
 	struct sinkreg sinks[4];
 	unsigned n_sinks;
+	struct idmap simulated; /* agent id -> (void *)1 */
 	bool closing;
 };
 
@@ -853,6 +854,21 @@ static void on_acd_event(const struct acd_event *ev, void *arg)
 	struct center_scope sc;
 	acd_scope(c, ev, &sc);
 	pipeline_add(c, ev, NULL, NULL, 0, &sc);
+}
+
+void center_agent_set_simulated(struct center *c, int64_t agent_id, bool simulated)
+{
+	if (agent_id <= 0)
+		return;
+	if (simulated)
+		idmap_put(&c->simulated, (uint64_t)agent_id, (void *)1);
+	else
+		idmap_del(&c->simulated, (uint64_t)agent_id);
+}
+
+bool center_agent_simulated(const struct center *c, int64_t agent_id)
+{
+	return agent_id > 0 && idmap_get(&c->simulated, (uint64_t)agent_id) != NULL;
 }
 
 void center_add_call_sink(struct center *c, center_call_sink_h *h, void *arg)
@@ -1804,6 +1820,7 @@ int center_open(struct center **cp, const struct center_config *cfg)
 	idmap_init(&c->wrap_segs);
 	idmap_init(&c->live_calls);
 	idmap_init(&c->live_agents);
+	idmap_init(&c->simulated);
 	struct acd_params ap = {.max_misses = cfg->max_misses, .seed = cfg->seed};
 	int err = acd_alloc(&c->acd, &ap, on_acd_event, c);
 	if (!err)
@@ -1890,6 +1907,7 @@ void center_close(struct center *c)
 	idmap_release(&c->wrap_segs);
 	idmap_release(&c->live_calls);
 	idmap_release(&c->live_agents);
+	idmap_release(&c->simulated);
 	kpi_free(c->kpi);
 	table_release(&c->sites);
 	table_release(&c->clients);

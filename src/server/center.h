@@ -201,6 +201,13 @@ int center_agent_wrapup_notes(struct center *c, int64_t agent_id, const char *no
 int center_agent_wrapup_done(struct center *c, int64_t agent_id, int64_t disposition_id,
 			     center_done_h *done, void *arg);
 
+/*
+ * Agents driven by a simulator (the demo traffic) rather than by a person
+ * with a phone: the telephony controller does not ring them.
+ */
+void center_agent_set_simulated(struct center *c, int64_t agent_id, bool simulated);
+bool center_agent_simulated(const struct center *c, int64_t agent_id);
+
 /* --- calls (from the SIP adapter, the demo traffic, the dialer) --- */
 
 struct center_call_info {

@@ -766,6 +766,8 @@ static int add_agents(struct traffic *t, int64_t now)
 			sb_free(a);
 			return ENOMEM;
 		}
+		/* nobody rings a simulated agent's phone: the telephony controller leaves them to us */
+		center_agent_set_simulated(t->c, a->id, true);
 		due_at(t, &a->due, ACT_LOGIN, now + 200 * (int64_t)n++);
 		if (t->cfg.break_every_ms)
 			due_at(t, &a->brk, ACT_BREAK,

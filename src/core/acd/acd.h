@@ -60,6 +60,7 @@ enum acd_reason {
 	ACD_REASON_MISSED_LIMIT = 3, /* logged out after too many consecutive misses */
 	ACD_REASON_DECLINED = 4,     /* agent turned down a ringing call */
 	ACD_REASON_INTERRUPTED = 5,  /* the daemon stopped (logged at the next start) */
+	ACD_REASON_UNREACHABLE = 6,  /* the agent's phone can no longer be reached (registration expired) */
 	ACD_REASON_USER = 100,
 };
 

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -281,7 +282,12 @@ static void finish_reply(struct http_req *req, int status, const char *ctype,
 {
 	if (ctype)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* no-store unless the handler chose (static files: no-cache with an ETag) */
+	bool own_cc = false;
+	for (const struct hdr *h = req->hdrs; h && !own_cc; h = h->next)
+		own_cc = strcasecmp(h->name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+	if (!own_cc)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	set_reply(req, (unsigned)status, resp);
 }
@@ -930,6 +936,9 @@ int http_server_start(struct http_server *s)
 	    {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)s->cfg.idle_timeout_s, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
 	    {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+	    /* libmicrohttpd clears a connection's memory pool for every request: keep it small
+	       (request headers and our reply headers; bodies live in their own buffers) */
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, 16 * 1024, NULL},
 	    {s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, s->tls_cert},
 	    {s->tls_cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, s->tls_key},
 	    {MHD_OPTION_END, 0, NULL},

@@ -205,6 +205,11 @@ struct center {
 	struct sinkreg sinks[4];
 	unsigned n_sinks;
 	struct idmap simulated; /* agent id -> (void *)1 */
+	/* members by state per queue, counted in one pass for every queue at once */
+	struct idmap agents_by_queue; /* queue id -> uint32_t[ACD_AGENT_STATE_COUNT] */
+	uint64_t abq_seq;	      /* committed seq they were counted at */
+	int64_t abq_time;
+	bool abq_valid;
 	bool closing;
 };
 
@@ -1012,6 +1017,7 @@ int center_queue_check(const struct center *c, const struct center_queue *q)
 
 int center_queue_apply(struct center *c, const struct center_queue *q)
 {
+	c->abq_valid = false; /* memberships may change */
 	if (!q || q->id <= 0 || q->id > UINT32_MAX)
 		return EINVAL;
 	int64_t now = center_now(c);
@@ -1031,6 +1037,7 @@ int center_queue_apply(struct center *c, const struct center_queue *q)
 
 int center_queue_remove(struct center *c, int64_t id)
 {
+	c->abq_valid = false; /* memberships may change */
 	if (!table_get(&c->queues, id))
 		return ENOENT;
 	int err = acd_queue_remove(c->acd, (uint32_t)id);
@@ -1041,6 +1048,7 @@ int center_queue_remove(struct center *c, int64_t id)
 
 int center_agent_apply(struct center *c, const struct center_agent *a)
 {
+	c->abq_valid = false; /* memberships may change */
 	if (!a || a->id <= 0 || a->id > UINT32_MAX)
 		return EINVAL;
 	int64_t now = center_now(c);
@@ -1056,6 +1064,7 @@ int center_agent_apply(struct center *c, const struct center_agent *a)
 
 int center_agent_remove(struct center *c, int64_t id)
 {
+	c->abq_valid = false; /* memberships may change */
 	if (!table_get(&c->agents, id))
 		return ENOENT;
 	int err = acd_agent_remove(c->acd, (uint32_t)id);
@@ -1267,6 +1276,50 @@ int center_call_callback(struct center *c, uint64_t call_id)
 
 /* ---------- committed figures ---------- */
 
+static void abq_release(struct center *c)
+{
+	void *v;
+	for (uint32_t it = 0; idmap_next(&c->agents_by_queue, &it, NULL, &v);)
+		sb_free(v);
+	idmap_release(&c->agents_by_queue);
+	c->abq_valid = false;
+}
+
+/*
+ * Members of every queue by committed state, counted in one pass over the
+ * agents and kept while nothing new is committed (and for at most 100 ms,
+ * since memberships follow configuration changes): a wallboard asking for
+ * every queue costs one pass, not one per queue.
+ */
+static const uint32_t *agents_by_queue(struct center *c, int64_t queue_id, int64_t now)
+{
+	if (!c->abq_valid || c->abq_seq != c->committed || now - c->abq_time > 100) {
+		abq_release(c);
+		const struct center_agent *a;
+		for (unsigned i = 0; (a = table_at(&c->agents, i)); i++) {
+			uint32_t qs[256];
+			unsigned n = acd_agent_queues(c->acd, (uint32_t)a->id, qs, NULL, 256);
+			const struct live_agent *la = idmap_get(&c->live_agents, (uint64_t)a->id);
+			unsigned st = la ? la->state : ACD_AGENT_LOGGED_OUT;
+			for (unsigned k = 0; k < n; k++) {
+				uint32_t *v = idmap_get(&c->agents_by_queue, qs[k]);
+				if (!v) {
+					v = sb_calloc(ACD_AGENT_STATE_COUNT, sizeof(*v));
+					if (!v || idmap_put(&c->agents_by_queue, qs[k], v) != 0) {
+						sb_free(v);
+						continue;
+					}
+				}
+				v[st]++;
+			}
+		}
+		c->abq_seq = c->committed;
+		c->abq_time = now;
+		c->abq_valid = true;
+	}
+	return idmap_get(&c->agents_by_queue, (uint64_t)queue_id);
+}
+
 int center_queue_live(struct center *c, int64_t queue_id, struct center_queue_live *out)
 {
 	if (!table_get(&c->queues, queue_id))
@@ -1282,18 +1335,9 @@ int center_queue_live(struct center *c, int64_t queue_id, struct center_queue_li
 		if (now - lc->t_enter > out->oldest_wait_ms)
 			out->oldest_wait_ms = now - lc->t_enter;
 	}
-	const struct center_agent *a;
-	for (unsigned i = 0; (a = table_at(&c->agents, i)); i++) {
-		uint32_t qs[64];
-		unsigned n = acd_agent_queues(c->acd, (uint32_t)a->id, qs, NULL, 64);
-		bool member = false;
-		for (unsigned k = 0; k < n && !member; k++)
-			member = qs[k] == (uint32_t)queue_id;
-		if (!member)
-			continue;
-		const struct live_agent *la = idmap_get(&c->live_agents, (uint64_t)a->id);
-		out->agents[la ? la->state : ACD_AGENT_LOGGED_OUT]++;
-	}
+	const uint32_t *counts = agents_by_queue(c, queue_id, now);
+	if (counts)
+		memcpy(out->agents, counts, sizeof(out->agents));
 	out->ewt_ms = acd_queue_ewt(c->acd, (uint32_t)queue_id);
 	return 0;
 }
@@ -1821,6 +1865,7 @@ int center_open(struct center **cp, const struct center_config *cfg)
 	idmap_init(&c->live_calls);
 	idmap_init(&c->live_agents);
 	idmap_init(&c->simulated);
+	idmap_init(&c->agents_by_queue);
 	struct acd_params ap = {.max_misses = cfg->max_misses, .seed = cfg->seed};
 	int err = acd_alloc(&c->acd, &ap, on_acd_event, c);
 	if (!err)
@@ -1908,6 +1953,7 @@ void center_close(struct center *c)
 	idmap_release(&c->live_calls);
 	idmap_release(&c->live_agents);
 	idmap_release(&c->simulated);
+	abq_release(c);
 	kpi_free(c->kpi);
 	table_release(&c->sites);
 	table_release(&c->clients);

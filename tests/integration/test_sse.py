@@ -54,10 +54,26 @@ class Stream:
         self.c.close()
 
 
+def wait_logged(s, token, n, deadline=10):
+    """Wait until the event log holds at least n events: events are committed by the
+    store's writer thread after the request that caused them has been answered."""
+    end = time.time() + deadline
+    while True:
+        st = Stream(s, token, last_id=10 ** 9)
+        f = st.events(1)[0]
+        st.close()
+        assert f["event"] == "reset", f
+        if f["data"]["last_event_id"] >= n:
+            return
+        assert time.time() < end, f
+        time.sleep(0.02)
+
+
 def test_events_arrive_filtered(binary):
     with Server(binary) as s:
         admin = s.login("admin")[0]
         agent = s.login("agent1")[0]
+        wait_logged(s, admin, 2)
         a = Stream(s, admin)
         b = Stream(s, agent)
         assert a.status == 200 and a.headers["content-type"] == "text/event-stream"
@@ -80,7 +96,9 @@ def test_events_arrive_filtered(binary):
 
 def test_heartbeat(binary):
     with Server(binary, settings={"sse_heartbeat_ms": 300}) as s:
-        st = Stream(s, s.login("super1")[0])
+        tok = s.login("super1")[0]
+        wait_logged(s, tok, 1)
+        st = Stream(s, tok)
         st.frame()  # hello
         t = time.time()
         f = st.frame()
@@ -94,6 +112,7 @@ def test_heartbeat(binary):
 def test_replay(binary):
     with Server(binary) as s:
         admin = s.login("admin")[0]
+        wait_logged(s, admin, 1)
         first = Stream(s, admin)
         s.login("agent1")
         got = first.events(1)
@@ -107,7 +126,7 @@ def test_replay(binary):
         evs = again.events(4)
         ids = [int(e["id"]) for e in evs]
         assert ids == list(range(last + 1, last + 5)), ids
-        assert [e["data"]["action"] for e in evs] == ["login"] * 3 + ["login_failed"]
+        assert [e["data"]["action"] for e in evs] == ["login"] * 3 + ["login_failed"], evs
         # and it goes on live
         s.login("super1")
         assert again.events(1)[0]["data"]["user"] == 2

@@ -2,9 +2,11 @@
 # Every target installs what it needs (Debian packages) and builds with Meson + ninja.
 
 # Packages needed to build and test; the lists grow as subsystems land.
-DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev
-DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata
-DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx
+DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev librem-dev
+DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata sip-tester \
+             asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
+DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx sip-tester \
+             asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
 
 BUILD   ?= build
 ASAN    ?= build-asan

@@ -1,0 +1,153 @@
+/* media_impl: the media layer's private structures, shared by media.c, media_sdp.c and media_audio.c. */
+#ifndef SB_MEDIA_MEDIA_IMPL_H
+#define SB_MEDIA_MEDIA_IMPL_H
+
+#include "media/media.h"
+#include "media/mclock.h"
+#include "media/rtp.h"
+#include "base/dlist.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <re.h>
+
+#define MEDIA_PKT_MAX	2048 /* larger datagrams are dropped as malformed */
+#define MEDIA_ADDR_MAX	64
+#define MEDIA_CLIP_MAX	(8000 * 3600) /* samples: one hour */
+
+#define container_of(p, type, member) ((type *)(void *)((char *)(p)-offsetof(type, member)))
+
+/* A socket address, small and cheap to compare on the hot path. */
+struct maddr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} u;
+	socklen_t len;
+};
+
+/* One WAV file's samples in memory, shared by sources and prompts. */
+struct clip {
+	struct dlist le; /* in media.clips */
+	char *path;
+	int16_t *pcm;
+	size_t n;
+	unsigned refs;
+};
+
+struct media_source {
+	struct media *m;
+	struct dlist le; /* in media.sources */
+	struct clip **clips;
+	unsigned nclips;
+	bool loop, ended;
+	unsigned cur; /* clip index and offset of the next frame */
+	size_t pos;
+	unsigned listeners;
+	/* the frame of the current period, encoded on demand per law */
+	uint64_t period;
+	bool have_frame;
+	int16_t pcm[MRTP_FRAME];
+	uint8_t enc[2][MRTP_FRAME];
+	bool have_enc[2];
+};
+
+enum hear { HEAR_NOTHING = 0, HEAR_BRIDGE, HEAR_SOURCE, HEAR_ONCE };
+
+struct media_leg {
+	/* hot: what every received or sent packet touches, first */
+	int fd;
+	enum hear hear;
+	enum media_codec codec;
+	int tev_pt; /* telephone-event payload type, -1: not negotiated */
+	bool may_send;
+	bool is_latched;
+	bool connected; /* the socket is connected to the latched address */
+	bool has_sdp_dst;
+	uint32_t gen; /* changes whenever what the leg hears changes */
+	struct media_leg *peer;
+	struct media *m;
+	struct maddr latched;
+	struct mrtp_out out; /* the stream we send to its party */
+	struct mrtp_rx rx;
+	struct media_leg_stats st;
+	bool dtmf_seen;
+	uint32_t dtmf_ts;
+	void (*dtmfh)(void *arg, char digit);
+	void *dtmf_arg;
+	unsigned in_cb; /* inside a DTMF callback: media_leg_free defers */
+	bool dead;
+
+	/* what it hears besides a bridge */
+	struct media_source *src;
+	struct clip *once;
+	size_t once_pos;
+	void (*done)(void *arg); /* of the prompt playing */
+	void *done_arg;
+	void (*pending_done)(void *arg); /* of a prompt that ended, until its callback ran */
+	void *pending_arg;
+	struct dlist done_le; /* in media.done while pending_done waits */
+	int slot;	      /* phase slot, -1 before its first player; kept for life */
+	struct dlist slot_le; /* in media.slot[slot] while playing */
+
+	/* cold */
+	struct dlist le; /* in media.legs */
+	int rtcp_fd;
+	uint16_t port;
+	void *arg;
+	struct sdp_session *sess;
+	struct sdp_media *sm;
+	enum media_codec pref;
+	bool offered; /* an offer of ours awaits its answer */
+	bool hold;
+	struct maddr sdp_dst;
+};
+
+struct media {
+	struct media_config cfg;
+	char addr[MEDIA_ADDR_MAX], sdp_addr[MEDIA_ADDR_MAX];
+	struct sa bind_sa, sdp_sa;
+	uint16_t port_next;
+	struct dlist legs, sources, clips;
+	unsigned nlegs, nbridges, nplayers, nsources;
+
+	/* the media clock */
+	int tfd;
+	bool armed;
+	int64_t epoch_ns; /* tick t is due at epoch + t ms */
+	uint64_t tick;	  /* the next tick to serve */
+	struct dlist slot[MCLOCK_SLOTS];
+	unsigned slot_load[MCLOCK_SLOTS]; /* players assigned (playing or not) */
+	struct dlist done;		  /* prompts that ended, awaiting their callback */
+	struct mhist late;
+	uint64_t skipped;
+
+	/* the receive buffer (one loop thread: shared by every leg) */
+	struct msghdr mh;
+	struct iovec iov;
+	struct sockaddr_storage from;
+	uint8_t buf[MEDIA_PKT_MAX];
+
+	uint64_t rx_packets, tx_packets, relayed, dropped;
+};
+
+/* media_audio.c */
+int clip_get(struct clip **cp, struct media *m, const char *path);
+void clip_put(struct clip *c);
+void clips_free(struct media *m);
+/* Fills the frame of `period` for this source if needed; NULL when the source has ended. */
+const uint8_t *source_frame(struct media_source *s, uint64_t period, bool alaw);
+
+/* media.c */
+void leg_hear_nothing(struct media_leg *l);
+/* Forgets the latched address (the next packet latches again). */
+void leg_unlatch(struct media_leg *l);
+void maddr_from_sa(struct maddr *a, const struct sa *sa);
+bool maddr_eq(const struct maddr *a, const struct maddr *b);
+
+/* media_sdp.c */
+void leg_sdp_free(struct media_leg *l);
+
+#endif

@@ -2,10 +2,10 @@
 # Every target installs what it needs (Debian packages) and builds with Meson + ninja.
 
 # Packages needed to build and test; the lists grow as subsystems land.
-DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev librem-dev
-DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata sip-tester \
+DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev librem-dev nodejs
+DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata chromium sip-tester \
              asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
-DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx sip-tester \
+DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx chromium sip-tester \
              asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
 
 BUILD   ?= build
@@ -13,7 +13,7 @@ ASAN    ?= build-asan
 RELEASE ?= build-release
 MESON_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-asan bench format lint clean
+.PHONY: all deps build npm run test test-unit test-asan bench format lint clean
 
 all: build
 
@@ -33,11 +33,21 @@ $(RELEASE)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	@ninja -C $(BUILD)
 
+# the web application's npm packages (package-lock.json, exact versions); npm comes with nodejs or
+# from Debian's npm package; nothing to do when node_modules matches the lockfile
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || tools/deps.sh npm
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+npm: node_modules/.package-lock.json
+	@:
+
 # the demo center with simulated callers and agents, data in ./var; prints the URL and the logins
-run: build
+run: build npm
 	@$(BUILD)/src/cli/switchboard serve --demo --demo-traffic --data var
 
-test: deps $(BUILD)/build.ninja $(ASAN)/build.ninja
+test: deps npm $(BUILD)/build.ninja $(ASAN)/build.ninja
 	@tools/check-source.sh
 	@ninja -C $(BUILD)
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2
@@ -47,6 +57,7 @@ test: deps $(BUILD)/build.ninja $(ASAN)/build.ninja
 
 bench: $(RELEASE)/build.ninja
 	@tools/deps.sh $(DEPS_BENCH)
+	@$(MAKE) --no-print-directory npm
 	@ninja -C $(RELEASE)
 	@bench/run.sh $(RELEASE)
 

@@ -1,6 +1,7 @@
 /* api: shared machinery of the HTTP API: replies after commit, audit rows, fields, visibility, the
  * worker. */
 #include "server/api_impl.h"
+#include "server/api_app.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -1281,7 +1282,9 @@ int api_start(struct api **ap, const struct api_config *cfg)
 	if (!err &&
 	    ((err = base_routes(a)) || (err = api_me_routes(a)) || (err = api_config_routes(a)) ||
 	     (err = api_people_routes(a)) || (err = api_content_routes(a)) ||
-	     (err = api_customer_routes(a)) || (err = api_contact_routes(a)))) {
+	     (err = api_customer_routes(a)) || (err = api_contact_routes(a)) ||
+	     (err = api_app_call_routes(a)) || (err = api_app_floor_routes(a)) ||
+	     (err = api_app_board_routes(a)) || (err = app_floor_start(a)))) {
 		/* fall through: freed below */
 	}
 	if (err) {
@@ -1321,6 +1324,7 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
+	app_floor_free(a);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	api_jw_free(&a->jw);

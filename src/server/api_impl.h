@@ -64,6 +64,7 @@ struct api {
 	bool wstop;
 	char data_real[4096]; /* the data directory, resolved */
 	struct api_jw jw;     /* reused by the loop's hot read paths */
+	void *app;	      /* the web application's routes' state (api_app_floor.c) */
 };
 
 /* ---------- routes ---------- */

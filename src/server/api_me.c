@@ -175,6 +175,11 @@ static void wrap_notes_done(struct api_op *op, int err, struct store_rs *rs, str
 		wrap_committed(op, err, rs, req);
 		return;
 	}
+	/* already committed: center_when_committed would complete (and free) the op inside us */
+	if (center_committed_seq(op->api->cfg.center) >= (uint64_t)op->n) {
+		wrap_committed(op, 0, NULL, req);
+		return;
+	}
 	op->cont = true;
 	op->done = wrap_committed;
 	center_when_committed(op->api->cfg.center, (uint64_t)op->n, api_op_center_done, op);
@@ -200,12 +205,17 @@ static void wrap_finish(struct api_op *op, struct http_req *req)
 		return;
 	}
 	op->n = (int64_t)center_last_seq(a->cfg.center);
-	op->cont = true;
 	if (!w->notes) {
+		if (center_committed_seq(a->cfg.center) >= (uint64_t)op->n) {
+			wrap_committed(op, 0, NULL, req); /* nothing to wait for */
+			return;
+		}
+		op->cont = true;
 		op->done = wrap_committed;
 		center_when_committed(a->cfg.center, (uint64_t)op->n, api_op_center_done, op);
 		return;
 	}
+	op->cont = true;
 	/* after the center's own write of the record (submitted just now), so the notes stay */
 	struct store_job *job;
 	if (store_job_alloc(&job) != 0) {

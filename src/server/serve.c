@@ -10,6 +10,7 @@
 #include "http/http.h"
 #include "http/metrics.h"
 #include "http/sse.h"
+#include "http/static.h"
 #include "http/users.h"
 #include "base/mem.h"
 
@@ -39,6 +40,7 @@ struct daemon {
 	struct auth *auth;
 	struct api *api; /* the resources under /api/v1 */
 	struct ops *ops;
+	struct http_static *web; /* web/ and the npm files it uses */
 	int sigfd;
 	bool stopping;
 };
@@ -116,15 +118,22 @@ static void on_signal(int flags, void *arg)
 	http_server_shutdown(d->http, 2000, on_drained, d);
 }
 
-static void on_home(struct http_req *req, void *arg)
+/* The web application's directory and the npm files it uses (SB_WEB_DIR, SB_NODE_MODULES). */
+static int start_web(struct daemon *d)
 {
-	(void)arg;
-	static const char page[] =
-	    "<!doctype html><html><head><meta charset=\"utf-8\"><title>switchboard</title>"
-	    "</head><body><h1>switchboard</h1><p>The daemon is running. The web desktop "
-	    "is not built yet; the API is described at <a href=\"/api/v1/openapi.json\">"
-	    "/api/v1/openapi.json</a>.</p></body></html>\n";
-	http_reply_data(req, 200, "text/html; charset=utf-8", page, sizeof(page) - 1);
+	const char *web = getenv("SB_WEB_DIR");
+	const char *nm = getenv("SB_NODE_MODULES");
+	char uplot[4200];
+	snprintf(uplot, sizeof(uplot), "%s/uplot/dist",
+		 nm && *nm ? nm : SB_SOURCE_ROOT "/node_modules");
+	static const char *const uplot_files[] = {"uPlot.esm.js", "uPlot.min.css", NULL};
+	const struct http_static_mount mounts[] = {{"uplot", uplot, uplot_files}};
+	struct http_static_config wc = {
+	    .root = web && *web ? web : SB_SOURCE_ROOT "/web",
+	    .mounts = mounts,
+	    .n_mounts = 1,
+	};
+	return http_static_start(&d->web, d->http, &wc);
 }
 
 static bool check_loop(void *arg, char *detail, size_t len)
@@ -285,18 +294,10 @@ static int wire(struct daemon *d)
 	if (d->center && c->demo_traffic &&
 	    (err = traffic_start(&d->traffic, d->center, d->store, &c->traffic)))
 		return err;
-	struct http_route home = {
-	    .method = HTTP_GET,
-	    .pattern = "/",
-	    .h = on_home,
-	    .summary = "Where a browser lands: a page pointing at the API description",
-	    .tag = "ops",
-	    .response_type = "text/html",
-	};
 	if ((err = ops_alloc(&d->ops, d->http, d->metrics)) ||
 	    (err = ops_add_check(d->ops, "loop", check_loop, d)) ||
 	    (d->center && (err = ops_add_check(d->ops, "store", check_store, d))) ||
-	    (err = http_server_route(d->http, &home)) || (err = auth_add_routes(d->auth)) ||
+	    (err = start_web(d)) || (err = auth_add_routes(d->auth)) ||
 	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
 	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
 		return err;
@@ -329,6 +330,7 @@ static void teardown(struct daemon *d)
 	d->hub = NULL;
 	auth_free(d->auth);
 	http_server_free(d->http);
+	http_static_free(d->web);
 	poster_free(d->poster);
 	api_free(d->api);
 	ops_free(d->ops);

@@ -381,8 +381,74 @@ static const char v1_sqlite[] =
     "CREATE INDEX audit_time ON audit_log(time);"
     "CREATE INDEX audit_user ON audit_log(user_id, time);";
 
+/*
+ * Version 2: what the web application adds: per-user preferences (UI
+ * language), referrals (cross-selling) and goals, and escalations to team
+ * leads. Referrals keep no free text (a product name only); an escalation's
+ * reason is the agent's words about the call and is personal data.
+ */
+static const char v2_sqlite[] =
+    "CREATE TABLE user_preferences ("
+    " user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    " language TEXT NOT NULL DEFAULT 'en' CHECK (language = 'en' OR language = 'de'),"
+    " sound INTEGER NOT NULL DEFAULT 1,"
+    " updated_at INTEGER NOT NULL);"
+
+    /* goals: a monthly target per metric, for the center (no team, no agent), a team or an agent */
+    "CREATE TABLE goals ("
+    " id INTEGER PRIMARY KEY,"
+    " metric TEXT NOT NULL CHECK (metric = 'referrals'),"
+    " period TEXT NOT NULL DEFAULT 'month' CHECK (period = 'month'),"
+    " team_id INTEGER REFERENCES teams(id) ON DELETE CASCADE,"
+    " agent_id INTEGER REFERENCES agents(id) ON DELETE CASCADE,"
+    " target INTEGER NOT NULL CHECK (target >= 0),"
+    " updated_at INTEGER NOT NULL,"
+    " CHECK (team_id IS NULL OR agent_id IS NULL));"
+    "CREATE UNIQUE INDEX goals_scope ON goals(metric, period, COALESCE(team_id, 0),"
+    " COALESCE(agent_id, 0));"
+    /* the center's default: five referrals a month per agent */
+    "INSERT INTO goals (metric, period, target, updated_at) VALUES ('referrals', 'month', 5, 0);"
+
+    "CREATE TABLE referrals ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,"
+    " call_id INTEGER,"
+    " contact_id INTEGER,"
+    " product TEXT NOT NULL);"
+    "CREATE INDEX referrals_agent_time ON referrals(agent_id, time);"
+    "CREATE INDEX referrals_time ON referrals(time);"
+
+    "CREATE TABLE escalations ("
+    " id INTEGER PRIMARY KEY,"
+    " time INTEGER NOT NULL,"
+    " call_id INTEGER NOT NULL,"
+    " contact_id INTEGER,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " customer_id INTEGER REFERENCES customers(id) ON DELETE SET NULL,"
+    " from_agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " from_queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL," /* where it waits */
+    " reason TEXT," /* personal data */
+    " status TEXT NOT NULL DEFAULT 'open' CHECK (status = 'open' OR status = 'taken'"
+    "  OR status = 'closed' OR status = 'abandoned'),"
+    " taken_by INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " taken_at INTEGER,"
+    " closed_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " closed_at INTEGER,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX escalations_status ON escalations(status, time);"
+    "CREATE INDEX escalations_call ON escalations(call_id);";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
+    {2, "web application: preferences, referrals and goals, escalations",
+     {[STORE_SQLITE] = v2_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -789,9 +789,10 @@ void sipx_recv(struct sipx *s, struct rx *rx)
 {
 	const struct sip_msg *msg = rx->msg;
 	char key[3 * MAX_ID + 32];
-	size_t klen;
+	size_t klen = 0; /* set below for every method that gets this far (M_OTHER gets 501) */
 	struct strans *st;
 
+	key[0] = '\0';
 	if (!msg->req) {
 		ct_on_response(s, rx);
 		return;

@@ -2,6 +2,7 @@
  * worker. */
 #include "server/api_impl.h"
 #include "server/api_app.h"
+#include "server/api_qa.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -26,6 +27,7 @@ static const struct api_reason reasons[] = {
     {ACD_REASON_MISSED_LIMIT, "missed_limit", "Logged out after too many missed calls", false},
     {ACD_REASON_DECLINED, "declined", "Declined a call", false},
     {ACD_REASON_INTERRUPTED, "interrupted", "The daemon stopped", false},
+    {ACD_REASON_UNREACHABLE, "unreachable", "Phone unreachable (registration gone)", false},
     {ACD_REASON_USER + 1, "break", "Break", true},
     {ACD_REASON_USER + 2, "lunch", "Lunch", true},
     {ACD_REASON_USER + 3, "training", "Training", true},
@@ -1283,6 +1285,7 @@ int api_start(struct api **ap, const struct api_config *cfg)
 	    ((err = base_routes(a)) || (err = api_me_routes(a)) || (err = api_config_routes(a)) ||
 	     (err = api_people_routes(a)) || (err = api_content_routes(a)) ||
 	     (err = api_customer_routes(a)) || (err = api_contact_routes(a)) ||
+	     (err = api_qa_routes(a)) ||
 	     (err = api_app_call_routes(a)) || (err = api_app_floor_routes(a)) ||
 	     (err = api_app_board_routes(a)) || (err = app_floor_start(a)))) {
 		/* fall through: freed below */

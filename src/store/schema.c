@@ -445,10 +445,125 @@ static const char v2_sqlite[] =
     "CREATE INDEX escalations_status ON escalations(status, time);"
     "CREATE INDEX escalations_call ON escalations(call_id);";
 
+/*
+ * Version 3: quality assurance (docs/quality.md): versioned scorecards (a JSON
+ * definition per version, never changed once written), evaluations that keep
+ * the version and the scores they were made with, disputes, sampling
+ * assignments, calibration sessions, coaching sessions with action items.
+ * Feedback, comments and coaching notes are words about a call: personal data.
+ */
+static const char v3_sqlite[] =
+    "CREATE TABLE qa_scorecards ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " version INTEGER NOT NULL DEFAULT 1," /* the current version */
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE qa_scorecard_versions ("
+    " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id) ON DELETE CASCADE,"
+    " version INTEGER NOT NULL,"
+    " definition TEXT NOT NULL," /* JSON: sections, criteria, fields */
+    " fingerprint TEXT NOT NULL," /* hex of qa_scorecard_fingerprint */
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY (scorecard_id, version));"
+    "CREATE TABLE qa_calibrations ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id),"
+    " contacts TEXT NOT NULL,"     /* JSON array of contact ids */
+    " participants TEXT NOT NULL," /* JSON array of user ids */
+    " expert_id INTEGER REFERENCES users(id) ON DELETE SET NULL," /* NULL: the median */
+    " closed INTEGER NOT NULL DEFAULT 0,"
+    " report TEXT," /* JSON, written when it closes */
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL,"
+    " closed_at INTEGER);"
+    "CREATE TABLE qa_evaluations ("
+    " id INTEGER PRIMARY KEY,"
+    " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id),"
+    " version INTEGER NOT NULL,"
+    " fingerprint TEXT NOT NULL,"
+    " contact_id INTEGER NOT NULL,"
+    " contact_time INTEGER NOT NULL,"
+    " agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " evaluator_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " answers TEXT NOT NULL," /* JSON: [{criterion, value | na}] */
+    " fields TEXT,"	      /* JSON: [{field, checked | option | text}] */
+    " result TEXT NOT NULL,"  /* JSON: per criterion and section scores */
+    " score REAL,"	      /* 0..100; NULL when undefined */
+    " failed INTEGER NOT NULL DEFAULT 0,"
+    " feedback TEXT," /* personal data */
+    " state TEXT NOT NULL DEFAULT 'draft' CHECK (state = 'draft' OR state = 'submitted'"
+    "  OR state = 'acknowledged' OR state = 'disputed' OR state = 'resolved'),"
+    " calibration_id INTEGER REFERENCES qa_calibrations(id) ON DELETE CASCADE,"
+    " created_at INTEGER NOT NULL,"
+    " submitted_at INTEGER,"
+    " acknowledged_at INTEGER,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE INDEX qa_evaluations_time ON qa_evaluations(contact_time);"
+    "CREATE INDEX qa_evaluations_contact ON qa_evaluations(contact_id);"
+    "CREATE INDEX qa_evaluations_agent ON qa_evaluations(agent_id, contact_time);"
+    "CREATE UNIQUE INDEX qa_evaluations_calibration ON qa_evaluations(calibration_id,"
+    " contact_id, evaluator_id) WHERE calibration_id IS NOT NULL;"
+    "CREATE TABLE qa_disputes ("
+    " id INTEGER PRIMARY KEY,"
+    " evaluation_id INTEGER NOT NULL REFERENCES qa_evaluations(id) ON DELETE CASCADE,"
+    " criteria TEXT NOT NULL," /* JSON array of criterion ids */
+    " comment TEXT NOT NULL,"  /* personal data */
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL,"
+    " resolution TEXT CHECK (resolution IS NULL OR resolution = 'accepted'"
+    "  OR resolution = 'partly_accepted' OR resolution = 'rejected'),"
+    " resolution_comment TEXT,"
+    " score_before REAL,"
+    " score_after REAL,"
+    " resolved_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " resolved_at INTEGER);"
+    "CREATE INDEX qa_disputes_evaluation ON qa_disputes(evaluation_id);"
+    "CREATE TABLE qa_assignments ("
+    " id INTEGER PRIMARY KEY,"
+    " specialist_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id),"
+    " quota INTEGER NOT NULL CHECK (quota >= 1)," /* calls per agent per week */
+    " agents TEXT NOT NULL,"		     /* JSON array of agent ids */
+    " filters TEXT NOT NULL,"		     /* JSON: queues, dispositions, ... */
+    " seed INTEGER NOT NULL,"
+    " active INTEGER NOT NULL DEFAULT 1,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE qa_coaching ("
+    " id INTEGER PRIMARY KEY,"
+    " agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,"
+    " coach_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " time INTEGER NOT NULL,"
+    " evaluations TEXT NOT NULL," /* JSON array of evaluation ids */
+    " notes TEXT,"		  /* personal data */
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE qa_actions ("
+    " id INTEGER PRIMARY KEY,"
+    " coaching_id INTEGER NOT NULL REFERENCES qa_coaching(id) ON DELETE CASCADE,"
+    " text TEXT NOT NULL,"
+    " due INTEGER NOT NULL,"
+    " done INTEGER NOT NULL DEFAULT 0,"
+    " done_at INTEGER);"
+    "CREATE INDEX qa_actions_coaching ON qa_actions(coaching_id);"
+    /* the picks a work list showed, kept while still eligible so the list stays stable */
+    "CREATE TABLE qa_picks ("
+    " assignment_id INTEGER NOT NULL REFERENCES qa_assignments(id) ON DELETE CASCADE,"
+    " period_start INTEGER NOT NULL,"
+    " contact_id INTEGER NOT NULL,"
+    " PRIMARY KEY (assignment_id, period_start, contact_id));";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2, "web application: preferences, referrals and goals, escalations",
      {[STORE_SQLITE] = v2_sqlite}},
+    {3, "quality: scorecards, evaluations, disputes, sampling, calibration, coaching", {[STORE_SQLITE] = v3_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -676,6 +676,7 @@ export async function mount(root, ctx) {
       h('h3', null, t('desk.referrals_month')),
       h('p', { id: 'day-referrals' }, goal !== null && goal !== undefined ? t('desk.referrals_of_goal', { n: r.count, goal }) : String(r.count)),
       goal ? h('progress', { max: goal, value: Math.min(r.count, goal), 'aria-label': t('desk.referrals_month') }) : null,
+      h('p', null, h('a', { href: '#/myqa', id: 'day-my-qa' }, t('qa.mine'))),
       h('h3', null, t('desk.time_in_state')),
       h('dl', { class: 'kv compact' }, states.map((st) => [h('dt', null, t('state.' + st)), h('dd', null, fmtDur((d.state_ms || {})[st] || 0))])));
   }

@@ -10,8 +10,10 @@ const views = {
   team: { roles: ['team_lead'], load: () => import('./team.js') },
   wallboard: { roles: ['team_lead', 'supervisor', 'planner', 'admin'], load: () => import('./wallboard.js') },
   admin: { roles: ['supervisor', 'admin'], load: () => import('./admin.js') },
+  qa: { roles: ['qa', 'supervisor', 'admin'], load: () => import('./qa.js') },
+  myqa: { roles: ['agent', 'team_lead'], load: () => import('./qa.js').then((m) => ({ mount: m.mountMine })) },
 };
-const HOME = { agent: 'desktop', team_lead: 'team', supervisor: 'wallboard', planner: 'wallboard', qa: 'wallboard', admin: 'admin' };
+const HOME = { agent: 'desktop', team_lead: 'team', supervisor: 'wallboard', planner: 'wallboard', qa: 'qa', admin: 'admin' };
 
 const ctx = { me: null, user: null, site: null, rerender: null };
 let current = { name: null, cleanup: null };

@@ -16,6 +16,7 @@ void serve_config_defaults(struct serve_config *c)
 	char err[8];
 	serve_addr_parse("127.0.0.1:8080", &c->http, err, sizeof(err));
 	serve_addr_parse("127.0.0.1:5060", &c->sip, err, sizeof(err));
+	c->sip_min_expires = 60;
 	c->pwhash_cost = PWHASH_INTERACTIVE;
 	c->pwhash_threads = 1;
 	c->sse_heartbeat_ms = 15000;
@@ -111,14 +112,14 @@ void serve_usage(FILE *f)
 	fprintf(f,
 		"usage: switchboard serve [options]\n"
 		"\n"
-		"Runs the daemon: HTTP API and live events (SIP comes with the telephony work).\n"
+		"Runs the daemon: HTTP API, live events and telephony (docs/telephony.md).\n"
 		"\n"
 		"options:\n"
 		"  --data DIR          data directory, created if missing (default ./var)\n"
 		"  --http ADDR:PORT    HTTP listen address (default 127.0.0.1:8080; port 0: any)\n"
 		"  --tls-cert FILE     PEM certificate chain: serve HTTPS (needs --tls-key)\n"
 		"  --tls-key FILE      PEM private key\n"
-		"  --sip ADDR:PORT     SIP listen address (default 127.0.0.1:5060)\n"
+		"  --sip ADDR:PORT     SIP address, UDP and TCP (default 127.0.0.1:5060)\n"
 		"  --config FILE       JSON settings (keys as the long options with '_' for '-',\n"
 		"                      plus tuning keys, see docs/internals/http.md); flags win\n"
 		"  --demo              seed the demo center into an empty database (users admin,\n"
@@ -298,6 +299,7 @@ static int load_file(struct serve_config *c, const char *file)
 	static const char *const keys[] = {"data",
 					   "http",
 					   "sip",
+					   "sip_min_expires",
 					   "tls_cert",
 					   "tls_key",
 					   "demo",
@@ -336,6 +338,12 @@ static int load_file(struct serve_config *c, const char *file)
 	    (rc = cfg_path(j, "tls_cert", &c->tls_cert, file)) ||
 	    (rc = cfg_path(j, "tls_key", &c->tls_key, file)))
 		goto out;
+	if (cJSON_GetObjectItemCaseSensitive(j, "sip"))
+		c->sip_given = true;
+	v = c->sip_min_expires;
+	if ((rc = cfg_i64(j, "sip_min_expires", 1, 3600, &v, file)))
+		goto out;
+	c->sip_min_expires = (unsigned)v;
 	int e = json_get_bool(j, "demo", &b);
 	if (e == EINVAL) {
 		rc = bad(file, "\"demo\" must be true or false");
@@ -452,6 +460,7 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 		case OPT_SIP:
 			if (serve_addr_parse(optarg, &c->sip, err, sizeof(err)))
 				return bad("--sip", err);
+			c->sip_given = true;
 			break;
 		case OPT_CERT:
 			if (set_str(&c->tls_cert, optarg))

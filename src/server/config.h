@@ -21,6 +21,8 @@ struct serve_addr {
 struct serve_config {
 	char *data_dir;
 	struct serve_addr http, sip;
+	bool sip_given;		  /* --sip or "sip" in the file: failing to bind it is fatal */
+	unsigned sip_min_expires; /* s: shortest registration accepted ("sip_min_expires") */
 	char *tls_cert, *tls_key; /* file paths */
 	char *config_file;
 	bool demo;

@@ -4,6 +4,7 @@
 #include "server/center.h"
 #include "server/api.h"
 #include "server/traffic.h"
+#include "server/telephony.h"
 #include "store/store.h"
 #include "base/clock.h"
 #include "http/auth.h"
@@ -37,6 +38,7 @@ struct daemon {
 	struct store *store;
 	struct center *center;
 	struct traffic *traffic; /* --demo-traffic */
+	struct telephony *tel;	 /* SIP calls (--sip) */
 	struct auth *auth;
 	struct api *api; /* the resources under /api/v1 */
 	struct ops *ops;
@@ -250,6 +252,33 @@ static int open_storage(struct daemon *d)
 	return 0;
 }
 
+/* The call controller: SIP (UDP and TCP) on --sip, RTP on the same address. */
+static int start_telephony(struct daemon *d)
+{
+	const struct serve_addr *a = &d->cfg.sip;
+	char addr[SERVE_ADDR_MAX + 16];
+	snprintf(addr, sizeof(addr), "%s%s%s:%u", a->v6 ? "[" : "", a->host, a->v6 ? "]" : "",
+		 a->port);
+	struct telephony_config tc;
+	telephony_config_default(&tc);
+	tc.sip_addr = addr;
+	tc.reg_min_expires = d->cfg.sip_min_expires;
+	int err = telephony_start(&d->tel, d->center, &tc);
+	if (err == EADDRINUSE && !d->cfg.sip_given) {
+		/* the default port is taken (another daemon, a PBX): run without phones */
+		fprintf(stderr,
+			"switchboard: SIP address %s is in use: no telephony (choose one with "
+			"--sip ADDR:PORT)\n",
+			addr);
+		d->tel = NULL;
+		return 0;
+	}
+	if (err)
+		fprintf(stderr, "switchboard serve: cannot serve SIP on %s: %s\n", addr,
+			strerror(err));
+	return err;
+}
+
 static int wire(struct daemon *d)
 {
 	const struct serve_config *c = &d->cfg;
@@ -294,6 +323,8 @@ static int wire(struct daemon *d)
 	if (d->center && c->demo_traffic &&
 	    (err = traffic_start(&d->traffic, d->center, d->store, &c->traffic)))
 		return err;
+	if (d->center && (err = start_telephony(d)))
+		return err;
 	if ((err = ops_alloc(&d->ops, d->http, d->metrics)) ||
 	    (err = ops_add_check(d->ops, "loop", check_loop, d)) ||
 	    (d->center && (err = ops_add_check(d->ops, "store", check_store, d))) ||
@@ -319,6 +350,8 @@ static void teardown(struct daemon *d)
 		poster_drain(d->poster);
 	center_close(d->center);
 	d->center = NULL;
+	telephony_stop(d->tel); /* after the center, which calls its sink until closed */
+	d->tel = NULL;
 	traffic_stop(d->traffic); /* after the center, which calls its sink until closed */
 	d->traffic = NULL;
 	/* the store commits what is queued; its last completions land in the poster */
@@ -462,6 +495,12 @@ int serve_main(int argc, char **argv)
 	printf("switchboard: open %s://%s%s%s:%u/ in a browser (data in %s)\n",
 	       d->tls_cert ? "https" : "http", d->cfg.http.v6 ? "[" : "", d->cfg.http.host,
 	       d->cfg.http.v6 ? "]" : "", http_server_port(d->http), d->cfg.data_dir);
+	if (d->cfg.demo && d->tel)
+		printf("switchboard: phones: register extension 1001 (agent N: 1000+N), "
+		       "password demo, at sip:%s%s%s:%u; call sip:100@%s%s%s:%u\n",
+		       d->cfg.sip.v6 ? "[" : "", d->cfg.sip.host, d->cfg.sip.v6 ? "]" : "",
+		       telephony_sip_port(d->tel), d->cfg.sip.v6 ? "[" : "", d->cfg.sip.host,
+		       d->cfg.sip.v6 ? "]" : "", telephony_sip_port(d->tel));
 	fflush(stdout);
 	err = re_main(NULL);
 	if (err && err != EALREADY)

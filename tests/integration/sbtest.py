@@ -14,7 +14,7 @@ import time
 import traceback
 
 # Settings that keep the tests fast: argon2id at its minimum cost, short heartbeats.
-FAST = {"pwhash_cost": "min", "sse_heartbeat_ms": 500}
+FAST = {"pwhash_cost": "min", "sse_heartbeat_ms": 500, "sip": "127.0.0.1:0"}  # SIP: any free port
 
 
 class Server:

@@ -3,6 +3,7 @@
 #include "server/api_impl.h"
 #include "server/api_app.h"
 #include "server/api_qa.h"
+#include "server/api_campaigns.h"
 
 #include "base/json.h"
 #include "base/mem.h"
@@ -1285,7 +1286,7 @@ int api_start(struct api **ap, const struct api_config *cfg)
 	    ((err = base_routes(a)) || (err = api_me_routes(a)) || (err = api_config_routes(a)) ||
 	     (err = api_people_routes(a)) || (err = api_content_routes(a)) ||
 	     (err = api_customer_routes(a)) || (err = api_contact_routes(a)) ||
-	     (err = api_qa_routes(a)) ||
+	     (err = api_qa_routes(a)) || (err = api_campaign_routes(a)) ||
 	     (err = api_app_call_routes(a)) || (err = api_app_floor_routes(a)) ||
 	     (err = api_app_board_routes(a)) || (err = app_floor_start(a)))) {
 		/* fall through: freed below */

@@ -559,11 +559,101 @@ static const char v3_sqlite[] =
     " contact_id INTEGER NOT NULL,"
     " PRIMARY KEY (assignment_id, period_start, contact_id));";
 
+/*
+ * Version 4: outbound (docs/dialer.md): campaigns, their lead lists and
+ * leads, do-not-call entries (global: campaign_id NULL), and dial attempts
+ * (the abandonment report reads them). Lead names and custom fields are
+ * personal data.
+ */
+static const char v4_sqlite[] =
+    "CREATE TABLE campaigns ("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER REFERENCES clients(id),"
+    " name TEXT NOT NULL UNIQUE,"
+    " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
+    " agents TEXT NOT NULL DEFAULT '[]'," /* JSON array of agent ids */
+    " skills TEXT NOT NULL DEFAULT '[]'," /* JSON array of skill ids */
+    " caller_id TEXT,"			   /* E.164 */
+    " dial_mode TEXT NOT NULL DEFAULT 'progressive' CHECK (dial_mode = 'preview'"
+    "  OR dial_mode = 'progressive' OR dial_mode = 'predictive'),"
+    " windows TEXT," /* JSON {"mon": {"start": "09:00", "end": "20:00"} ...}; NULL: default */
+    " profile TEXT NOT NULL DEFAULT 'us' CHECK (profile = 'us' OR profile = 'uk'"
+    "  OR profile = 'custom'),"
+    " profile_custom TEXT," /* JSON: the numbers of a custom profile */
+    " retry_rules TEXT,"	/* JSON {"no_answer": {"delay_minutes", "max_attempts"} ...} */
+    " ring_seconds INTEGER NOT NULL DEFAULT 20,"
+    " default_zone TEXT,"
+    " script_id INTEGER REFERENCES scripts(id) ON DELETE SET NULL,"
+    " active INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE lead_lists ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL,"
+    " mapping TEXT NOT NULL," /* JSON: the column mapping used */
+    " records INTEGER NOT NULL,"
+    " imported INTEGER NOT NULL,"
+    " rejected INTEGER NOT NULL,"
+    " duplicates INTEGER NOT NULL,"
+    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX lead_lists_campaign ON lead_lists(campaign_id);"
+    "CREATE TABLE leads ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+    " list_id INTEGER NOT NULL REFERENCES lead_lists(id) ON DELETE CASCADE,"
+    " row INTEGER NOT NULL," /* the CSV record it came from (the header is 1) */
+    " e164 TEXT NOT NULL,"
+    " first_name TEXT,"
+    " last_name TEXT,"
+    " zone TEXT NOT NULL," /* IANA zone or "A|B" set */
+    " zone_derived INTEGER NOT NULL DEFAULT 0,"
+    " priority INTEGER NOT NULL DEFAULT 0,"
+    " custom TEXT," /* JSON object of the custom columns */
+    " status TEXT NOT NULL DEFAULT 'ready' CHECK (status = 'ready' OR status = 'in_call'"
+    "  OR status = 'done'),"
+    " done_reason TEXT CHECK (done_reason IS NULL OR done_reason = 'result'"
+    "  OR done_reason = 'max_attempts' OR done_reason = 'dnc'),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt_at INTEGER," /* not dialled before this */
+    " last_attempt_at INTEGER,"
+    " last_result TEXT,"
+    " abandoned_at INTEGER," /* the last abandoned call (lock-out) */
+    " callback INTEGER NOT NULL DEFAULT 0,"
+    " callback_agent INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " UNIQUE (campaign_id, e164));"
+    "CREATE INDEX leads_status ON leads(campaign_id, status, id);"
+    "CREATE INDEX leads_list ON leads(list_id);"
+    "CREATE TABLE dnc ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER REFERENCES campaigns(id) ON DELETE CASCADE," /* NULL: global */
+    " e164 TEXT NOT NULL,"
+    " source TEXT NOT NULL CHECK (source = 'manual' OR source = 'import'"
+    "  OR source = 'disposition'),"
+    " added_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX dnc_number ON dnc(ifnull(campaign_id, 0), e164);"
+    "CREATE INDEX dnc_e164 ON dnc(e164);"
+    "CREATE TABLE dial_attempts ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+    " lead_id INTEGER REFERENCES leads(id) ON DELETE SET NULL,"
+    " agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
+    " time INTEGER NOT NULL," /* when dialled */
+    " result TEXT NOT NULL,"  /* no_answer, busy, failed, abandoned, connected ... */
+    " answered INTEGER NOT NULL DEFAULT 0," /* live-answered (no machine detection) */
+    " abandoned INTEGER NOT NULL DEFAULT 0,"
+    " ended_at INTEGER);"
+    "CREATE INDEX dial_attempts_campaign ON dial_attempts(campaign_id, time);";
+
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2, "web application: preferences, referrals and goals, escalations",
      {[STORE_SQLITE] = v2_sqlite}},
     {3, "quality: scorecards, evaluations, disputes, sampling, calibration, coaching", {[STORE_SQLITE] = v3_sqlite}},
+    {4, "outbound: campaigns, lead lists and leads, do-not-call, dial attempts", {[STORE_SQLITE] = v4_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -4,6 +4,8 @@
 #include "harness.h"
 #include "store/store_impl.h" /* the latest schema version */
 
+#define LATEST (store_migrations[store_n_migrations - 1].version)
+
 #include <math.h>
 
 static const struct store_stmt create_t = {
@@ -71,7 +73,7 @@ static void test_open_migrate(void **state)
 	(void)state;
 	struct fixture f;
 	fx_open(&f);
-	assert_int_equal(store_schema_version(f.st), store_migrations[store_n_migrations - 1].version);
+	assert_int_equal(store_schema_version(f.st), LATEST);
 	static const struct store_stmt tables = {
 	    "tables",
 	    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sites', "
@@ -86,7 +88,7 @@ static void test_open_migrate(void **state)
 
 	/* reopening applies nothing twice */
 	assert_int_equal(store_open(&f.st, &f.cfg), 0);
-	assert_int_equal(store_schema_version(f.st), store_migrations[store_n_migrations - 1].version);
+	assert_int_equal(store_schema_version(f.st), LATEST);
 	static const struct store_stmt versions = {"versions",
 						   "SELECT count(*) FROM schema_version", NULL};
 	assert_int_equal(query_int(f.st, &versions, NULL, 0), (int64_t)store_n_migrations);

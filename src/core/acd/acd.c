@@ -71,6 +71,32 @@ static void tmr_stop(struct acd *acd, struct tmr *t)
 	heap_remove(&acd->timers, &t->hn);
 }
 
+/*
+ * A call's timers, with a bit per timer in c->armed (in the call's first
+ * cache line) saying whether it is in the heap: stopping a timer that is not
+ * running then reads nothing else (acd_check verifies the bits).
+ */
+static inline uint8_t call_tmr_bit(const struct call *c, const struct tmr *t)
+{
+	return t == &c->t_ring ? CALL_T_RING : t == &c->t_widen ? CALL_T_WIDEN : CALL_T_WAIT;
+}
+
+static void call_tmr_start(struct acd *acd, struct call *c, struct tmr *t, int64_t when)
+{
+	tmr_start(acd, t, when);
+	if (heap_node_linked(&t->hn))
+		c->armed |= call_tmr_bit(c, t);
+}
+
+static void call_tmr_stop(struct acd *acd, struct call *c, struct tmr *t)
+{
+	uint8_t bit = call_tmr_bit(c, t);
+	if (c->armed & bit) {
+		c->armed &= (uint8_t)~bit;
+		tmr_stop(acd, t);
+	}
+}
+
 /* ---------- lookups ---------- */
 
 static inline struct queue *queue_get(const struct acd *acd, uint32_t id)
@@ -100,7 +126,7 @@ static struct member *member_of(const struct agent *a, const struct queue *q)
 
 static bool strategy_random(const struct queue *q)
 {
-	return q->p.strategy == ACD_STRATEGY_RANDOM;
+	return q->strategy == ACD_STRATEGY_RANDOM;
 }
 
 static inline bool pentry_less(const struct pentry *x, const struct pentry *y)
@@ -162,9 +188,9 @@ static void pool_compact(const struct acd *acd, struct pool *pl, bool ordered)
 	/* the FIFO keeps its order: close the gaps in place (writes never pass reads) */
 	uint32_t fn = 0;
 	for (uint32_t i = 0; i < pl->fn; i++) {
-		struct pentry e = pl->f[(pl->fh + i) % pl->fcap];
+		struct pentry e = pl->f[(pl->fh + i) & (pl->fcap - 1)];
 		if (pentry_valid(acd, &e))
-			pl->f[(pl->fh + fn++) % pl->fcap] = e;
+			pl->f[(pl->fh + fn++) & (pl->fcap - 1)] = e;
 	}
 	pl->fn = fn;
 }
@@ -183,7 +209,7 @@ static int pool_grow(struct pentry **v, uint32_t *cap, uint32_t *head, uint32_t 
 	if (!nv)
 		return ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
-		nv[i] = (*v)[head ? (*head + i) % *cap : i];
+		nv[i] = (*v)[head ? (*head + i) & (*cap - 1) : i];
 	sb_free(*v);
 	*v = nv;
 	*cap = ncap;
@@ -192,25 +218,26 @@ static int pool_grow(struct pentry **v, uint32_t *cap, uint32_t *head, uint32_t 
 	return 0;
 }
 
-static void pool_insert(struct acd *acd, struct member *m, struct agent *a)
+static void pool_insert(struct acd *acd, struct agent *a, uint32_t mi)
 {
+	const struct member *m = &a->mem[mi];
 	struct queue *q = m->queue;
 	struct pool *pl = &q->pools[m->tier];
 	bool ordered = !strategy_random(q);
 	struct pentry e;
 
-	if (pl->n + pl->fn >= 2 * pl->members + 8)
+	if (pl->n + pl->fn >= 2 * pl->live + 8)
 		pool_compact(acd, pl, ordered);
 	e.id = a->id;
 	e.slot = a->slot;
 	e.epoch = acd->epochs[a->slot];
-	switch (q->p.strategy) {
+	switch (q->strategy) {
 	case ACD_STRATEGY_ROUND_ROBIN:
-		e.k1 = (int64_t)m->rr_seq;
+		e.k1 = (int64_t)a->ctr[mi].rr_seq;
 		e.k2 = 0;
 		break;
 	case ACD_STRATEGY_FEWEST_CALLS:
-		e.k1 = (int64_t)m->calls;
+		e.k1 = (int64_t)a->ctr[mi].calls;
 		e.k2 = a->idle_since;
 		break;
 	case ACD_STRATEGY_LEAST_TALK:
@@ -218,7 +245,7 @@ static void pool_insert(struct acd *acd, struct member *m, struct agent *a)
 		e.k2 = a->idle_since;
 		break;
 	case ACD_STRATEGY_LINEAR:
-		e.k1 = a->p.rank;
+		e.k1 = a->rank;
 		e.k2 = 0;
 		break;
 	case ACD_STRATEGY_BEST_SKILL:
@@ -230,10 +257,11 @@ static void pool_insert(struct acd *acd, struct member *m, struct agent *a)
 		e.k2 = 0;
 		break;
 	}
-	if (ordered && (pl->fn == 0 || !pentry_less(&e, &pl->f[(pl->fh + pl->fn - 1) % pl->fcap]))) {
+	if (ordered &&
+	    (pl->fn == 0 || !pentry_less(&e, &pl->f[(pl->fh + pl->fn - 1) & (pl->fcap - 1)]))) {
 		if (pl->fn == pl->fcap && pool_grow(&pl->f, &pl->fcap, &pl->fh, pl->fn) != 0)
 			return; /* out of memory: the agent is not offered this queue's calls */
-		pl->f[(pl->fh + pl->fn) % pl->fcap] = e;
+		pl->f[(pl->fh + pl->fn) & (pl->fcap - 1)] = e;
 		pl->fn++;
 		return;
 	}
@@ -258,7 +286,7 @@ static struct agent *pool_best(struct acd *acd, struct queue *q, uint32_t tier)
 		return NULL;
 	}
 	while (pl->fn && !pentry_valid(acd, &pl->f[pl->fh])) {
-		pl->fh = (pl->fh + 1) % pl->fcap;
+		pl->fh = (pl->fh + 1) & (pl->fcap - 1);
 		pl->fn--;
 	}
 	while (pl->n && !pentry_valid(acd, &pl->v[0]))
@@ -277,7 +305,7 @@ static uint32_t pool_ready(const struct acd *acd, const struct pool *pl)
 	for (uint32_t i = 0; i < pl->n; i++)
 		n += pentry_valid(acd, &pl->v[i]);
 	for (uint32_t i = 0; i < pl->fn; i++)
-		n += pentry_valid(acd, &pl->f[(pl->fh + i) % pl->fcap]);
+		n += pentry_valid(acd, &pl->f[(pl->fh + i) & (pl->fcap - 1)]);
 	return n;
 }
 
@@ -285,8 +313,10 @@ static void agent_pools_insert(struct acd *acd, struct agent *a)
 {
 	if (a->in_pools || a->state != ACD_AGENT_READY)
 		return;
-	for (uint32_t i = 0; i < a->n_mem; i++)
-		pool_insert(acd, &a->mem[i], a);
+	for (uint32_t i = 0; i < a->n_mem; i++) {
+		a->mem[i].queue->pools[a->mem[i].tier].live++;
+		pool_insert(acd, a, i);
+	}
 	a->in_pools = true;
 }
 
@@ -296,6 +326,8 @@ static void agent_pools_remove(struct acd *acd, struct agent *a)
 	if (!a->in_pools)
 		return;
 	acd->epochs[a->slot]++;
+	for (uint32_t i = 0; i < a->n_mem; i++)
+		a->mem[i].queue->pools[a->mem[i].tier].live--;
 	a->in_pools = false;
 }
 
@@ -406,34 +438,38 @@ static int agent_rebuild(struct acd *acd, struct agent *a)
 	struct queue *q;
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
 		n += member_tier(a, q) >= 0;
-	struct member *mem = n ? sb_calloc(n, sizeof(*mem)) : NULL;
+	/* one block: the memberships, then their counters */
+	struct member *mem = n ? sb_calloc(n, sizeof(*mem) + sizeof(struct member_ctr)) : NULL;
 	if (n && !mem)
 		return ENOMEM;
+	struct member_ctr *ctr = n ? (struct member_ctr *)(void *)(mem + n) : NULL;
 	n = 0;
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);) {
 		int tier = member_tier(a, q);
 		if (tier < 0)
 			continue;
-		struct member *m = &mem[n++];
+		struct member *m = &mem[n];
 		const struct member *old = member_of(a, q);
 		m->queue = q;
 		m->tier = (uint8_t)tier;
 		m->prof = proficiency(a, q);
-		m->calls = old ? old->calls : 0;
-		m->rr_seq = old ? old->rr_seq : 0;
+		if (old)
+			ctr[n] = a->ctr[old - a->mem];
+		n++;
 	}
 	gauges_apply(a, a->state, -1);
 	for (uint32_t i = 0; i < a->n_mem; i++)
-		a->mem[i].queue->pools[a->mem[i].tier].members--;
+		a->mem[i].queue->members[a->mem[i].tier]--;
 	sb_free(a->mem);
 	a->mem = mem;
+	a->ctr = ctr;
 	a->n_mem = n;
 	for (uint32_t i = 0; i < a->n_mem; i++)
-		a->mem[i].queue->pools[a->mem[i].tier].members++;
+		a->mem[i].queue->members[a->mem[i].tier]++;
 	/* pools that lost members keep their bound on stale entries */
 	for (uint32_t it = 0; idmap_next(&acd->queues, &it, NULL, (void **)&q);)
 		for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++)
-			if (q->pools[t].n + q->pools[t].fn > 2 * q->pools[t].members + 8)
+			if (q->pools[t].n + q->pools[t].fn > 2 * q->members[t] + 8)
 				pool_compact(acd, &q->pools[t], !strategy_random(q));
 	gauges_apply(a, a->state, 1);
 	return 0;
@@ -532,22 +568,32 @@ static struct call *band_head(struct band *b)
 
 /* ---------- calls: allocation ---------- */
 
+static void call_free(struct call *c)
+{
+	sb_free(c);
+}
+
 static struct call *call_new(struct acd *acd)
 {
 	struct call *c = acd->free_calls;
 	if (c) {
+		/*
+		 * A recycled call's timers are stopped and keep their kinds (t_wait's
+		 * is set before each start): clear only what precedes them, sparing
+		 * their cache lines.
+		 */
 		acd->free_calls = c->next_free;
 		acd->n_free_calls--;
+		memset(c, 0, offsetof(struct call, t_ring));
 	} else {
-		c = sb_alloc(sizeof(*c));
+		c = sb_zalloc(sizeof(*c));
 		if (!c)
 			return NULL;
+		tmr_init(&c->t_ring, T_RING);
+		tmr_init(&c->t_widen, T_WIDEN);
+		tmr_init(&c->t_wait, T_MAXWAIT);
 	}
-	memset(c, 0, sizeof(*c));
 	dlist_init(&c->link);
-	tmr_init(&c->t_ring, T_RING);
-	tmr_init(&c->t_widen, T_WIDEN);
-	tmr_init(&c->t_wait, T_MAXWAIT);
 	c->offv = &c->off1;
 	return c;
 }
@@ -562,9 +608,9 @@ static void call_offers_release(struct call *c)
 
 static void call_destroy(struct acd *acd, struct call *c)
 {
-	tmr_stop(acd, &c->t_ring);
-	tmr_stop(acd, &c->t_widen);
-	tmr_stop(acd, &c->t_wait);
+	call_tmr_stop(acd, c, &c->t_ring);
+	call_tmr_stop(acd, c, &c->t_widen);
+	call_tmr_stop(acd, c, &c->t_wait);
 	band_remove(c);
 	call_offers_release(c);
 	if (c->q)
@@ -575,7 +621,7 @@ static void call_destroy(struct acd *acd, struct call *c)
 		acd->free_calls = c;
 		acd->n_free_calls++;
 	} else {
-		sb_free(c);
+		call_free(c);
 	}
 }
 
@@ -690,12 +736,12 @@ static void call_arm_timers(struct acd *acd, struct call *c)
 		tier++;
 	c->tier = tier;
 	if (tier < q->p.n_tiers)
-		tmr_start(acd, &c->t_widen, c->key + q->p.tiers[tier].after_ms);
+		call_tmr_start(acd, c, &c->t_widen, c->key + q->p.tiers[tier].after_ms);
 	else
-		tmr_stop(acd, &c->t_widen);
+		call_tmr_stop(acd, c, &c->t_widen);
 	if (c->state == ACD_CALL_WAITING && q->p.max_wait_ms > 0) {
 		c->t_wait.kind = T_MAXWAIT;
-		tmr_start(acd, &c->t_wait, c->t_enter + q->p.max_wait_ms);
+		call_tmr_start(acd, c, &c->t_wait, c->t_enter + q->p.max_wait_ms);
 	}
 }
 
@@ -739,9 +785,9 @@ static void call_to_ringing(struct acd *acd, struct call *c)
 	}
 	c->state = ACD_CALL_RINGING;
 	c->t_offer = acd->now;
-	tmr_stop(acd, &c->t_widen);
-	tmr_stop(acd, &c->t_wait);
-	tmr_start(acd, &c->t_ring, acd->now + q->p.ring_timeout_ms);
+	call_tmr_stop(acd, c, &c->t_widen);
+	call_tmr_stop(acd, c, &c->t_wait);
+	call_tmr_start(acd, c, &c->t_ring, acd->now + q->p.ring_timeout_ms);
 }
 
 /* Reserves a ready agent for a ringing call. */
@@ -749,9 +795,9 @@ static void offer_to(struct acd *acd, struct call *c, struct agent *a)
 {
 	struct acd_event ev;
 	call_add_offer(c, a);
-	struct member *m = member_of(a, c->q);
+	const struct member *m = member_of(a, c->q);
 	if (m)
-		m->rr_seq = ++c->q->rr_counter;
+		a->ctr[m - a->mem].rr_seq = ++c->q->rr_counter;
 	a->call = c;
 	call_event_init(&ev, ACD_EV_CALL_OFFER, c);
 	ev.agent = a->id;
@@ -766,7 +812,7 @@ static void offer_to(struct acd *acd, struct call *c, struct agent *a)
 static void route_call(struct acd *acd, struct call *c)
 {
 	struct queue *q = c->q;
-	uint32_t want = q->p.strategy == ACD_STRATEGY_RING_ALL ? q->p.ring_all_max : 1;
+	uint32_t want = q->strategy == ACD_STRATEGY_RING_ALL ? q->p.ring_all_max : 1;
 	uint32_t got = 0;
 	for (uint32_t t = 0; t <= c->tier && got < want; t++) {
 		struct agent *a;
@@ -788,8 +834,8 @@ static bool call_better(const struct acd *acd, const struct call *x, const struc
 		return true;
 	if (x->prio != y->prio)
 		return x->prio > y->prio;
-	int64_t wx = (acd->now - x->key) * (int64_t)x->q->p.weight;
-	int64_t wy = (acd->now - y->key) * (int64_t)y->q->p.weight;
+	int64_t wx = (acd->now - x->key) * (int64_t)x->q->weight;
+	int64_t wy = (acd->now - y->key) * (int64_t)y->q->weight;
 	if (wx != wy)
 		return wx > wy;
 	return call_before(x, y);
@@ -803,6 +849,20 @@ static void agent_free(struct acd *acd, struct agent *a)
 {
 	if (a->state != ACD_AGENT_READY)
 		return;
+	/* the queues' first lines are needed below: start loading them all at once */
+	for (uint32_t i = 0; i < a->n_mem; i++)
+		__builtin_prefetch(a->mem[i].queue);
+	for (uint32_t i = 0; i < a->n_mem; i++) {
+		const struct queue *q = a->mem[i].queue;
+		if (q->n_bands)
+			__builtin_prefetch(q->bands);
+	}
+	/* and the first band's head caller */
+	for (uint32_t i = 0; i < a->n_mem; i++) {
+		const struct queue *q = a->mem[i].queue;
+		if (q->n_bands && !dlist_empty(&q->bands[0].calls))
+			__builtin_prefetch(container_of(q->bands[0].calls.next, struct call, link));
+	}
 	struct call *best = NULL;
 	for (uint32_t i = 0; i < a->n_mem; i++) {
 		struct member *m = &a->mem[i];
@@ -831,7 +891,7 @@ static void agent_free(struct acd *acd, struct agent *a)
 static void call_back_to_queue(struct acd *acd, struct call *c)
 {
 	struct queue *q = c->q;
-	tmr_stop(acd, &c->t_ring);
+	call_tmr_stop(acd, c, &c->t_ring);
 	call_offers_release(c);
 	if (c->flags & ACD_F_CALLBACK) {
 		c->state = ACD_CALL_CALLBACK_WAITING;
@@ -901,7 +961,7 @@ static void offer_failed(struct acd *acd, struct call *c, struct agent *only, en
 	struct agent *freed[ACD_MAX_RING_ALL];
 	uint32_t n_freed = 0;
 	bool ring_all_timeout =
-		cause == ACD_CAUSE_TIMEOUT && c->q->p.strategy == ACD_STRATEGY_RING_ALL;
+	    cause == ACD_CAUSE_TIMEOUT && c->q->strategy == ACD_STRATEGY_RING_ALL;
 
 	for (uint32_t i = c->n_off; i-- > 0;) {
 		struct agent *a = c->offv[i];
@@ -977,18 +1037,28 @@ static void fire(struct acd *acd, struct tmr *t)
 	switch (t->kind) {
 	case T_RING: {
 		struct call *c = container_of(t, struct call, t_ring);
+		c->armed &= (uint8_t)~CALL_T_RING;
 		offer_failed(acd, c, NULL, ACD_CAUSE_TIMEOUT);
 		break;
 	}
-	case T_WIDEN:
-		widen(acd, container_of(t, struct call, t_widen));
+	case T_WIDEN: {
+		struct call *c = container_of(t, struct call, t_widen);
+		c->armed &= (uint8_t)~CALL_T_WIDEN;
+		widen(acd, c);
 		break;
-	case T_MAXWAIT:
-		overflow(acd, container_of(t, struct call, t_wait));
+	}
+	case T_MAXWAIT: {
+		struct call *c = container_of(t, struct call, t_wait);
+		c->armed &= (uint8_t)~CALL_T_WAIT;
+		overflow(acd, c);
 		break;
-	case T_CBRETRY:
-		callback_retry(acd, container_of(t, struct call, t_wait));
+	}
+	case T_CBRETRY: {
+		struct call *c = container_of(t, struct call, t_wait);
+		c->armed &= (uint8_t)~CALL_T_WAIT;
+		callback_retry(acd, c);
 		break;
+	}
 	case T_WRAP:
 		agent_after_call(acd, container_of(t, struct agent, t_wrap), 0, NULL);
 		break;
@@ -1088,7 +1158,7 @@ static void to_callback(struct acd *acd, struct call *c, uint32_t reason)
 	c->state = ACD_CALL_CALLBACK_WAITING;
 	c->flags |= ACD_F_CALLBACK;
 	c->attempts = 0;
-	tmr_stop(acd, &c->t_wait);
+	call_tmr_stop(acd, c, &c->t_wait);
 	emit(acd, &ev);
 }
 
@@ -1114,8 +1184,8 @@ static void overflow(struct acd *acd, struct call *c)
 	ev.position = call_position(c);
 	q->st.overflowed++;
 	call_leave_waiting(c);
-	tmr_stop(acd, &c->t_widen);
-	tmr_stop(acd, &c->t_wait);
+	call_tmr_stop(acd, c, &c->t_widen);
+	call_tmr_stop(acd, c, &c->t_wait);
 	emit(acd, &ev);
 	if (!target) {
 		call_destroy(acd, c);
@@ -1195,7 +1265,7 @@ void acd_free(struct acd *acd)
 	for (uint32_t it = 0; idmap_next(&acd->calls, &it, NULL, &v);) {
 		struct call *c = v;
 		call_offers_release(c);
-		sb_free(c);
+		call_free(c);
 	}
 	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, &v);) {
 		struct agent *a = v;
@@ -1207,7 +1277,7 @@ void acd_free(struct acd *acd)
 	while (acd->free_calls) {
 		struct call *c = acd->free_calls;
 		acd->free_calls = c->next_free;
-		sb_free(c);
+		call_free(c);
 	}
 	idmap_release(&acd->queues);
 	idmap_release(&acd->agents);
@@ -1269,8 +1339,10 @@ static int rebuild_all(struct acd *acd, struct queue *skip)
 			gauges_apply(a, a->state, -1);
 			uint32_t n = 0;
 			for (uint32_t i = 0; i < a->n_mem; i++)
-				if (a->mem[i].queue != skip)
+				if (a->mem[i].queue != skip) {
+					a->ctr[n] = a->ctr[i];
 					a->mem[n++] = a->mem[i];
+				}
 			a->n_mem = n;
 			gauges_apply(a, a->state, 1);
 		} else if (agent_rebuild(acd, a) != 0) {
@@ -1297,6 +1369,8 @@ int acd_queue_add(struct acd *acd, uint32_t id, const struct acd_queue_params *p
 		return ENOMEM;
 	q->id = id;
 	q->p = *p;
+	q->strategy = (uint8_t)p->strategy;
+	q->weight = p->weight;
 	q->open = true;
 	err = idmap_put(&acd->queues, id, q);
 	if (err) {
@@ -1320,6 +1394,8 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 	for (uint32_t it = 0; idmap_next(&acd->agents, &it, NULL, (void **)&a);)
 		agent_pools_remove(acd, a);
 	q->p = *p;
+	q->strategy = (uint8_t)p->strategy;
+	q->weight = p->weight;
 	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
 		/* all stale now, and maybe ordered by the old strategy */
 		q->pools[t].n = 0;
@@ -1333,7 +1409,7 @@ int acd_queue_update(struct acd *acd, uint32_t id, const struct acd_queue_params
 			struct call *c = container_of(it, struct call, link);
 			call_arm_timers(acd, c);
 			if (c->state != ACD_CALL_WAITING || p->max_wait_ms == 0)
-				tmr_stop(acd, &c->t_wait);
+				call_tmr_stop(acd, c, &c->t_wait);
 		}
 	err = rebuild_all(acd, NULL);
 	leave(acd);
@@ -1390,6 +1466,7 @@ int acd_agent_add(struct acd *acd, uint32_t id, const struct acd_agent_params *p
 		return ENOMEM;
 	a->id = id;
 	a->p = *p;
+	a->rank = p->rank;
 	a->state = ACD_AGENT_LOGGED_OUT;
 	a->pending = ACD_AGENT_STATE_COUNT;
 	a->since = acd->now; /* INT64_MIN until the clock has started */
@@ -1442,6 +1519,7 @@ int acd_agent_update(struct acd *acd, uint32_t id, const struct acd_agent_params
 	bool was_in = a->in_pools;
 	agent_pools_remove(acd, a);
 	a->p = *p;
+	a->rank = p->rank;
 	err = agent_rebuild(acd, a);
 	if (was_in || a->state == ACD_AGENT_READY)
 		agent_free(acd, a);
@@ -1459,7 +1537,7 @@ int acd_agent_remove(struct acd *acd, uint32_t id)
 	idmap_del(&acd->agents, id);
 	gauges_apply(a, a->state, -1);
 	for (uint32_t i = 0; i < a->n_mem; i++)
-		a->mem[i].queue->pools[a->mem[i].tier].members--;
+		a->mem[i].queue->members[a->mem[i].tier]--;
 	/* its entries go stale; the slot may be reused, its epoch keeps counting */
 	acd->epochs[a->slot]++;
 	acd->by_slot[a->slot] = NULL;
@@ -1705,7 +1783,7 @@ int acd_call_enter(struct acd *acd, uint64_t id, uint32_t queue, const struct ac
 	}
 	int err = idmap_put(&acd->calls, id, c);
 	if (err) {
-		sb_free(c);
+		call_free(c);
 		return err;
 	}
 	err = call_join(acd, c, q, flags);
@@ -1713,10 +1791,24 @@ int acd_call_enter(struct acd *acd, uint64_t id, uint32_t queue, const struct ac
 	return err;
 }
 
+/*
+ * The agent with this id: usually one the call was just offered to, found
+ * without a hash lookup (ids are unique, so it is the agent the map holds).
+ */
+static struct agent *offered_agent(const struct acd *acd, const struct call *c, uint32_t agent)
+{
+	if (c) {
+		for (uint32_t i = 0; i < c->n_off; i++)
+			if (c->offv[i]->id == agent)
+				return c->offv[i];
+	}
+	return agent_get(acd, agent);
+}
+
 int acd_call_answer(struct acd *acd, uint64_t id, uint32_t agent, int64_t now)
 {
 	struct call *c = call_get(acd, id);
-	struct agent *a = agent_get(acd, agent);
+	struct agent *a = offered_agent(acd, c, agent);
 	if (!c || !a)
 		return ENOENT;
 	enter_time(acd, now);
@@ -1727,7 +1819,7 @@ int acd_call_answer(struct acd *acd, uint64_t id, uint32_t agent, int64_t now)
 	struct queue *q = c->q;
 	struct agent *others[ACD_MAX_RING_ALL];
 	uint32_t n_others = 0;
-	tmr_stop(acd, &c->t_ring);
+	call_tmr_stop(acd, c, &c->t_ring);
 	for (uint32_t i = 0; i < c->n_off; i++) {
 		struct agent *o = c->offv[i];
 		if (o == a)
@@ -1753,9 +1845,9 @@ int acd_call_answer(struct acd *acd, uint64_t id, uint32_t agent, int64_t now)
 	c->t_connect = acd->now;
 	a->misses = 0;
 	a->answered++;
-	struct member *m = member_of(a, q);
+	const struct member *m = member_of(a, q);
 	if (m)
-		m->calls++;
+		a->ctr[m - a->mem].calls++;
 	if (!(c->flags & ACD_F_CALLBACK)) {
 		q->n_ringing--;
 		q->st.answered++;
@@ -1782,7 +1874,7 @@ int acd_call_answer(struct acd *acd, uint64_t id, uint32_t agent, int64_t now)
 int acd_call_reject(struct acd *acd, uint64_t id, uint32_t agent, enum acd_cause cause, int64_t now)
 {
 	struct call *c = call_get(acd, id);
-	struct agent *a = agent_get(acd, agent);
+	struct agent *a = offered_agent(acd, c, agent);
 	if (!c || !a)
 		return ENOENT;
 	if (cause < ACD_CAUSE_TIMEOUT || cause > ACD_CAUSE_DECLINED)
@@ -2044,7 +2136,7 @@ int acd_callback_failed(struct acd *acd, uint64_t id, int64_t now)
 	} else {
 		c->state = ACD_CALL_CALLBACK_RETRY;
 		c->t_wait.kind = T_CBRETRY;
-		tmr_start(acd, &c->t_wait, acd->now + q->p.callback_retry_ms);
+		call_tmr_start(acd, c, &c->t_wait, acd->now + q->p.callback_retry_ms);
 	}
 	leave(acd);
 	return 0;
@@ -2206,7 +2298,8 @@ void acd_sizes(unsigned *call_bytes, unsigned *agent_bytes, unsigned *member_byt
 	if (agent_bytes)
 		*agent_bytes = (unsigned)(sizeof(struct agent) + 2 * sizeof(struct idmap_slot));
 	if (member_bytes)
-		*member_bytes = (unsigned)(sizeof(struct member) + sizeof(struct heap_node *));
+		*member_bytes = (unsigned)(sizeof(struct member) + sizeof(struct member_ctr) +
+					   sizeof(struct heap_node *));
 }
 
 /* ---------- names ---------- */

@@ -87,9 +87,11 @@ static int check_queue(const struct acd *acd, const struct queue *q, char *buf, 
 	bool ordered = q->p.strategy != ACD_STRATEGY_RANDOM;
 	for (uint32_t t = 0; t <= ACD_MAX_TIERS; t++) {
 		const struct pool *pl = &q->pools[t];
-		CHECK(pl->n + pl->fn <= 2 * pl->members + 9,
+		CHECK(pl->n + pl->fn <= 2 * q->members[t] + 9,
 		      "queue %u: pool %u holds %u entries for %u members", q->id, t, pl->n + pl->fn,
-		      pl->members);
+		      q->members[t]);
+		CHECK(pl->fcap == 0 || (pl->fcap & (pl->fcap - 1)) == 0,
+		      "queue %u: pool %u FIFO capacity %u", q->id, t, pl->fcap);
 		CHECK(ordered || pl->fn == 0, "queue %u: random pool with a FIFO lane", q->id);
 		for (uint32_t i = 0; i < pl->n + pl->fn; i++) {
 			bool fifo = i >= pl->n;
@@ -159,6 +161,10 @@ static int check_call(const struct acd *acd, const struct census *cs, const stru
 	const struct queue *q = c->q;
 	unsigned long long id = (unsigned long long)c->id;
 	CHECK(q && idmap_get(&acd->queues, q->id) == q, "call %llu: no queue", id);
+	CHECK(((c->armed & CALL_T_RING) != 0) == heap_node_linked(&c->t_ring.hn) &&
+		  ((c->armed & CALL_T_WIDEN) != 0) == heap_node_linked(&c->t_widen.hn) &&
+		  ((c->armed & CALL_T_WAIT) != 0) == heap_node_linked(&c->t_wait.hn),
+	      "call %llu: timer bits %u disagree with the heap", id, c->armed);
 	switch (c->state) {
 	case ACD_CALL_WAITING:
 	case ACD_CALL_CALLBACK_WAITING:
@@ -193,7 +199,11 @@ static int check_call(const struct acd *acd, const struct census *cs, const stru
 	case ACD_CALL_CONNECTED:
 	case ACD_CALL_HOLD: {
 		const struct agent *a = c->agent;
-		CHECK(!c->band && a && a->call == c, "call %llu: connected but agent disagrees", id);
+		CHECK(!c->band && a && a->call == c, "call %llu: connected but agent disagrees",
+		      id);
+		CHECK(!heap_node_linked(&c->t_ring.hn) && !heap_node_linked(&c->t_widen.hn) &&
+			  !heap_node_linked(&c->t_wait.hn),
+		      "call %llu: connected with a timer running", id);
 		CHECK(a->state == (c->state == ACD_CALL_HOLD ? ACD_AGENT_HOLD : ACD_AGENT_TALKING),
 		      "call %llu: connected, agent %u is %s", id, a->id,
 		      acd_agent_state_name(a->state));
@@ -251,6 +261,7 @@ static int check_agent(const struct acd *acd, const struct census *cs, const str
 struct tally {
 	uint32_t logged, staffed, ringing, connected, calls;
 	uint32_t members[ACD_MAX_TIERS + 1];
+	uint32_t live[ACD_MAX_TIERS + 1];
 };
 
 /* Gauges and books, recounted in one pass over agents and calls. */
@@ -276,6 +287,7 @@ static int check_gauges(const struct acd *acd, char *buf, unsigned len)
 			t->staffed += a->state != ACD_AGENT_LOGGED_OUT && a->state != ACD_AGENT_NOT_READY &&
 				      a->mem[i].tier == 0;
 			t->members[a->mem[i].tier]++;
+			t->live[a->mem[i].tier] += a->in_pools;
 		}
 	const struct call *c;
 	for (uint32_t it = 0; idmap_next(&acd->calls, &it, NULL, (void **)&c);) {
@@ -306,9 +318,12 @@ static int check_gauges(const struct acd *acd, char *buf, unsigned len)
 				   (unsigned long long)s->answered, (unsigned long long)s->abandoned,
 				   (unsigned long long)s->overflowed, q->n_waiting, q->n_ringing);
 		for (uint32_t k = 0; !err && k <= ACD_MAX_TIERS; k++)
-			if (t->members[k] != q->pools[k].members)
-				err = fail(buf, len, "queue %u: pool %u members %u, found %u", q->id, k,
-					   q->pools[k].members, t->members[k]);
+			if (t->members[k] != q->members[k])
+				err = fail(buf, len, "queue %u: pool %u members %u, found %u",
+					   q->id, k, q->members[k], t->members[k]);
+			else if (t->live[k] != q->pools[k].live)
+				err = fail(buf, len, "queue %u: pool %u live %u, found %u", q->id,
+					   k, q->pools[k].live, t->live[k]);
 	}
 	idmap_release(&index);
 	sb_free(tl);

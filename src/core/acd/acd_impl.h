@@ -26,11 +26,19 @@ struct tmr {
 struct queue;
 struct agent;
 
-/* An agent's membership in a queue, derived from skills and groups. */
+/*
+ * An agent's membership in a queue, derived from skills and groups. Kept to
+ * 16 bytes: freeing an agent reads every membership, so they should share as
+ * few cache lines as possible. The per-queue counters live in a parallel
+ * array (struct member_ctr, agent->ctr[i] belongs to agent->mem[i]).
+ */
 struct member {
 	struct queue *queue;
-	uint8_t tier;	/* first widening step at which the agent qualifies (0 = base) */
-	int32_t prof;	/* summed levels in the queue's required skills */
+	uint8_t tier; /* first widening step at which the agent qualifies (0 = base) */
+	int32_t prof; /* summed levels in the queue's required skills */
+};
+
+struct member_ctr {
 	uint64_t calls; /* calls answered in this queue */
 	uint64_t rr_seq;
 };
@@ -59,9 +67,14 @@ struct pentry {
 struct pool {
 	struct pentry *v; /* heap (or the random strategy's set) */
 	uint32_t n, cap;
-	struct pentry *f; /* FIFO ring: f[(fh + i) % fcap], i < fn, ascending keys */
-	uint32_t fh, fn, fcap;
-	uint32_t members; /* agents with a membership at this tier: bounds the stale entries */
+	struct pentry *f;      /* FIFO ring: f[(fh + i) % fcap], i < fn, ascending keys */
+	uint32_t fh, fn, fcap; /* fcap is a power of two */
+	/*
+	 * Current entries: members at this tier who are in the pools. Stale
+	 * entries are compacted away once they outnumber these, so a pool of a
+	 * busy queue stays small however many members it has.
+	 */
+	uint32_t live;
 };
 
 struct band {
@@ -70,23 +83,32 @@ struct band {
 	uint32_t n;
 };
 
+/*
+ * The first 64 bytes hold what routing reads for every membership: the bands,
+ * the strategy and weight (copies of p.strategy and p.weight) and tier 0's
+ * pool, so that visiting a queue usually costs one cache line.
+ */
 struct queue {
-	uint32_t id;
-	struct acd_queue_params p;
-	bool open;
-	struct pool pools[ACD_MAX_TIERS + 1];
 	struct band *bands; /* by priority, highest first */
-	uint32_t n_bands, cap_bands;
+	uint32_t n_bands;
+	uint32_t id;
+	uint8_t strategy; /* p.strategy */
+	bool open;
+	uint32_t weight; /* p.weight */
+	struct pool pools[ACD_MAX_TIERS + 1];
+	uint32_t cap_bands;
+	uint32_t members[ACD_MAX_TIERS + 1]; /* agents with a membership at each tier */
 	uint32_t n_waiting, n_cb_waiting, n_ringing, n_connected, n_calls;
 	uint32_t n_logged, n_staffed; /* member gauges */
 	uint64_t rr_counter;
 	double aht_ms; /* moving average of handle time; 0 until the first call */
+	struct acd_queue_params p;
 	struct acd_queue_stats st; /* counters only; gauges are filled in on query */
 	uint64_t carried;	   /* callers waiting or ringing at the last counter reset */
 };
 
 struct agent {
-	/* hot: read for every pool entry and routing decision (first cache line) */
+	/* hot: read for every pool entry and routing decision (first 64 bytes) */
 	uint8_t state;
 	bool in_pools;	/* ready, with a current entry in each membership's pool */
 	uint8_t pending; /* ACD_AGENT_STATE_COUNT when none */
@@ -99,49 +121,59 @@ struct agent {
 	int64_t idle_since;
 	int64_t talk_ms;
 	int64_t since;
-	/* warm */
-	uint32_t reason, pending_reason, other_prev_reason;
+	uint32_t reason;
 	uint32_t misses;
+	/* written on every state change */
+	int64_t tis[ACD_AGENT_STATE_COUNT];
+	/* warm */
+	struct member_ctr *ctr; /* parallel to mem, in the same block */
 	uint64_t answered;
+	uint32_t rank; /* p.rank */
+	uint32_t pending_reason, other_prev_reason;
 	/* the call being wrapped up */
-	uint64_t wrap_call;
 	uint32_t wrap_queue;
+	uint64_t wrap_call;
 	int32_t wrap_prio;
+	uint8_t wrap_flags;
 	int64_t wrap_t_enter;
 	int64_t wrap_handle_ms;
-	uint8_t wrap_flags;
 	struct tmr t_wrap;
-	int64_t tis[ACD_AGENT_STATE_COUNT];
 	/* cold: configuration */
 	struct acd_agent_params p;
 };
 
 #define CF_CALLBACK ACD_F_CALLBACK
 
+enum { CALL_T_RING = 1, CALL_T_WIDEN = 2, CALL_T_WAIT = 4 };
+
+/* Hot fields first: ending a connected call reads the first two cache lines' worth. */
 struct call {
 	uint64_t id;
 	struct queue *q;
 	uint8_t state; /* enum acd_call_state */
 	uint8_t tier;
 	uint8_t flags; /* ACD_F_* of the current segment */
+	uint8_t armed; /* CALL_T_* of the timers in the heap */
 	int32_t prio;
 	int64_t key;  /* wait start, the place-keeping key */
 	uint64_t seq; /* ties among equal keys */
 	int64_t t_enter;
+	struct agent *agent;
+	int64_t t_connect;
 	struct dlist link; /* in band->calls while waiting */
 	struct band *band;
 	struct agent *off1;  /* a single offer */
 	struct agent **offv; /* offered agents: &off1 or an array for ring-all */
 	uint32_t n_off;
-	int64_t t_offer;
-	struct agent *agent;
-	int64_t t_connect, hold_since, hold_ms;
 	uint32_t hold_count;
-	struct tmr t_ring, t_widen, t_wait; /* t_wait: max wait, or callback retry */
-	uint32_t announced;
-	uint64_t caller_key;
-	uint32_t attempts;
+	int64_t hold_ms;
 	struct call *next_free;
+	int64_t t_offer;
+	int64_t hold_since;
+	uint64_t caller_key;
+	uint32_t announced;
+	uint32_t attempts;
+	struct tmr t_ring, t_widen, t_wait; /* t_wait: max wait, or callback retry */
 };
 
 struct resume {

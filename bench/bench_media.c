@@ -1,4 +1,5 @@
-/* bench_media: issue 5's media benchmarks: bridged calls relayed and music on hold to queued callers, each against a reference. */
+/* bench_media: issue 5's media benchmarks: bridged calls relayed and music on hold to queued
+ * callers, each against a reference. */
 #include "media/media.h"
 #include "media/g711.h"
 #include "media/mclock.h"
@@ -32,7 +33,7 @@
 
 /*
  * bench_media [--secs S] [--pairs P] [--listeners N] [--rounds R] [--prio fifo|nice|none]
- *             [--only relay|moh] [--wait-idle S]
+ *             [--only relay|moh] [--wait-idle S] [--daemon-cmd CMD]
  *
  * Relay: P caller/agent pairs (2P RTP streams, 50 packets/s each) sent by this
  * process from 2P UDP sockets at 20 spread phases (like real phones), through
@@ -49,7 +50,14 @@
  * The children run at real-time priority SCHED_FIFO 50 when permitted (the
  * load generator / receiver at 40), else at nice -15 (--prio chooses). Each
  * run waits (up to --wait-idle seconds) for the shared machine to calm down
- * and reports how busy it was. Results: one JSON line per figure on stdout
+ * and reports how busy it was.
+ *
+ * With --daemon-cmd CMD (bench/bench_media_calls.py), the same load goes
+ * through the real daemon instead: `sh -c "CMD MODE COUNT PRIO"` speaks the
+ * children's protocol on stdin/stdout (mode relay-daemon: SIP calls bridged
+ * through the daemon, returning its RTP ports; moh-daemon: queued callers).
+ * References then: the same endpoints talking directly to each other (no
+ * relay) and one libre timer per stream. Results: one JSON line per figure on stdout
  * (median over rounds, "range" = [min, max]); commentary on stderr.
  */
 
@@ -360,6 +368,12 @@ static int relay_plain_main(int pairs, const char *prio)
 					       cpu_s() - cpu_mark, (unsigned long long)rx,
 					       (unsigned long long)fwd);
 					fflush(stdout);
+					for (int f = 0; f < n; f++)
+						close(fd[f]);
+					close(ep);
+					free(fd);
+					free(peer);
+					free(known);
 					return 0;
 				}
 				continue;
@@ -367,7 +381,8 @@ static int relay_plain_main(int pairs, const char *prio)
 			uint8_t buf[2048];
 			struct sockaddr_in src;
 			socklen_t sl = sizeof(src);
-			ssize_t r = recvfrom(fd[i], buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl);
+			ssize_t r =
+			    recvfrom(fd[i], buf, sizeof(buf), 0, (struct sockaddr *)&src, &sl);
 			if (r <= 0)
 				continue;
 			rx++;
@@ -376,11 +391,39 @@ static int relay_plain_main(int pairs, const char *prio)
 				known[i] = true;
 			}
 			uint32_t o = i ^ 1;
-			if (known[o] && sendto(fd[o], buf, (size_t)r, 0, (struct sockaddr *)&peer[o],
-					       sizeof(peer[o])) == r)
+			if (known[o] && sendto(fd[o], buf, (size_t)r, 0,
+					       (struct sockaddr *)&peer[o], sizeof(peer[o])) == r)
 				fwd++;
 		}
 	}
+}
+
+/* --- reference for the daemon run: the endpoints talk to each other directly --- */
+
+static int relay_direct_main(int pairs)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	read_line(stdin, &line, &cap, "offer");
+	int n = 2 * pairs;
+	long *port = calloc((size_t)n, sizeof(long));
+	char *p = line + strlen("offer");
+	for (int i = 0; i < n; i++)
+		port[i] = strtol(p, &p, 10);
+	printf("ports");
+	for (int i = 0; i < n; i++)
+		printf(" %ld", port[i ^ 1]);
+	printf("\n");
+	fflush(stdout);
+	fprintf(stderr, "  relay child (none: endpoints connected to each other): %d endpoints\n",
+		n);
+	while (getline(&line, &cap, stdin) >= 0 && !strstr(line, "stop"))
+		;
+	printf("{\"cpu_s\":0,\"rx\":0,\"relayed\":0}\n");
+	fflush(stdout);
+	free(line);
+	free(port);
+	return 0;
 }
 
 /* --- music on hold through src/media --- */
@@ -571,7 +614,8 @@ static int moh_pertimer_main(int n, const char *prio)
 		printf(" %u", sock_port(ps[i].fd));
 	printf("\n");
 	fflush(stdout);
-	fprintf(stderr, "  moh child (one libre timer per stream): %d streams, priority %s\n", n, got);
+	fprintf(stderr, "  moh child (one libre timer per stream): %d streams, priority %s\n", n,
+		got);
 	child_stop = pertimer_stop;
 	child_reset = pertimer_reset;
 	fd_listen(STDIN_FILENO, FD_READ, child_stdin, NULL);
@@ -595,6 +639,7 @@ struct child {
 };
 
 static char self_exe[4096];
+static const char *daemon_cmd; /* --daemon-cmd: runs the *-daemon children */
 
 static void spawn(struct child *c, const char *mode, int count, const char *prio)
 {
@@ -609,6 +654,13 @@ static void spawn(struct child *c, const char *mode, int count, const char *prio
 		dup2(from[1], STDOUT_FILENO);
 		char n[32];
 		snprintf(n, sizeof(n), "%d", count);
+		if (strstr(mode, "-daemon")) {
+			char cmd[8192];
+			snprintf(cmd, sizeof(cmd), "exec %s %s %d %s", daemon_cmd, mode, count,
+				 prio);
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
 		execl(self_exe, self_exe, "--child", mode, n, prio, (char *)NULL);
 		_exit(127);
 	}
@@ -638,8 +690,8 @@ static void cpu_ticks(unsigned long long *busy, unsigned long long *total)
 {
 	unsigned long long v[10] = {0};
 	FILE *f = fopen("/proc/stat", "r");
-	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-			 &v[4], &v[5], &v[6], &v[7]) != 8) {
+	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			 &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
 		*busy = *total = 0;
 	} else {
 		*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
@@ -748,7 +800,8 @@ static void *relay_rx(void *arg)
 				x->rx_meas++;
 				mhist_add(x->delay, tr / 1000);
 				if (r_->seen && (uint16_t)(h.seq - r_->last_seq) == 1) {
-					mhist_add(x->jit, llabs(arr - r_->last_arr - PTIME_NS) / 1000);
+					mhist_add(x->jit,
+						  llabs(arr - r_->last_arr - PTIME_NS) / 1000);
 					mhist_add(x->transit, llabs(tr - r_->last_transit) / 1000);
 				}
 				r_->seen = true;
@@ -827,8 +880,9 @@ static void relay_run(const char *mode, int pairs, int secs, const char *prio, s
 	int64_t t0 = now_ns(CLOCK_MONOTONIC) + 50000000LL;
 	int64_t t_meas = t0 + 1000000000LL; /* the first second warms up */
 	int64_t t_end = t_meas + (int64_t)secs * 1000000000LL;
-	struct itimerspec its = {.it_value = {.tv_sec = t0 / 1000000000LL, .tv_nsec = t0 % 1000000000LL},
-				 .it_interval = {.tv_sec = 0, .tv_nsec = PTIME_NS / SLOTS}};
+	struct itimerspec its = {
+	    .it_value = {.tv_sec = t0 / 1000000000LL, .tv_nsec = t0 % 1000000000LL},
+	    .it_interval = {.tv_sec = 0, .tv_nsec = PTIME_NS / SLOTS}};
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 	int64_t tick = 0;
 	uint64_t sent_meas = 0;
@@ -861,7 +915,8 @@ static void relay_run(const char *mode, int pairs, int secs, const char *prio, s
 				memcpy(pkt + MRTP_HDR, frame, MRTP_FRAME);
 				int64_t rt = now_ns(CLOCK_REALTIME);
 				memcpy(pkt + MRTP_HDR, &rt, sizeof(rt));
-				if (send(e[i].fd, pkt, sizeof(pkt), 0) == (ssize_t)sizeof(pkt) && measuring)
+				if (send(e[i].fd, pkt, sizeof(pkt), 0) == (ssize_t)sizeof(pkt) &&
+				    measuring)
 					sent_meas++;
 				if (measuring)
 					mhist_add(late, (now_ns(CLOCK_MONOTONIC) - sched) / 1000);
@@ -883,12 +938,15 @@ static void relay_run(const char *mode, int pairs, int secs, const char *prio, s
 	r->gen_late_p99 = (double)mhist_pct(late, 0.99) / 1000;
 	r->cpu = 100.0 * jnum(line, "cpu_s") / ((double)(t_end - t_meas) / 1e9);
 	fprintf(stderr,
-		"  %s: sent %llu received %llu lost %.0f | delay p50 %.2f p99 %.2f p99.9 %.2f max %.2f ms"
-		" | inter-arrival dev p50 %.2f p99 %.2f ms | transit delta p99 %.2f ms | relay cpu %.0f %%"
+		"  %s: sent %llu received %llu lost %.0f | delay p50 %.2f p99 %.2f p99.9 %.2f max "
+		"%.2f ms"
+		" | inter-arrival dev p50 %.2f p99 %.2f ms | transit delta p99 %.2f ms | relay cpu "
+		"%.0f %%"
 		" | generator late p99 %.2f ms | machine %.0f %% | child %s",
-		mode, (unsigned long long)sent_meas, (unsigned long long)x.rx_meas, r->lost, r->delay_p50,
-		r->delay_p99, (double)mhist_pct(x.delay, 0.999) / 1000, (double)x.delay->max_us / 1000,
-		r->jit_p50, r->jit_p99, r->transit_p99, r->cpu, r->gen_late_p99, r->busy, line);
+		mode, (unsigned long long)sent_meas, (unsigned long long)x.rx_meas, r->lost,
+		r->delay_p50, r->delay_p99, (double)mhist_pct(x.delay, 0.999) / 1000,
+		(double)x.delay->max_us / 1000, r->jit_p50, r->jit_p99, r->transit_p99, r->cpu,
+		r->gen_late_p99, r->busy, line);
 	for (int i = 0; i < n; i++)
 		close(e[i].fd);
 	close(tfd);
@@ -1000,7 +1058,8 @@ static void moh_run(const char *mode, int listeners, int secs, const char *prio,
 				if (s->seen) {
 					uint16_t d = (uint16_t)(h.seq - s->last_seq);
 					if (d == 1)
-						mhist_add(jit, llabs(arr - s->last_arr - PTIME_NS) / 1000);
+						mhist_add(jit, llabs(arr - s->last_arr - PTIME_NS) /
+								   1000);
 					else if (d > 1 && d < 1000)
 						gaps += d - 1u;
 				}
@@ -1029,13 +1088,15 @@ static void moh_run(const char *mode, int listeners, int secs, const char *prio,
 	r->cpu = 100.0 * jnum(line, "cpu_s") / secs;
 	r->rate_min = rmin;
 	r->rate_max = rmax;
-	fprintf(stderr,
-		"  %s: streams %d received %llu lost %llu | rate per stream %.1f-%.1f /s | send lateness"
-		" p50 %.2f p99 %.2f max %.2f ms | inter-arrival dev p50 %.2f p99 %.2f p99.9 %.2f ms |"
-		" cpu %.0f %% | machine %.0f %%\n",
-		mode, streams, (unsigned long long)rx, (unsigned long long)gaps, rmin, rmax, r->late_p50,
-		r->late_p99, r->late_max, r->jit_p50, r->jit_p99, (double)mhist_pct(jit, 0.999) / 1000,
-		r->cpu, r->busy);
+	fprintf(
+	    stderr,
+	    "  %s: streams %d received %llu lost %llu | rate per stream %.1f-%.1f /s | send "
+	    "lateness"
+	    " p50 %.2f p99 %.2f max %.2f ms | inter-arrival dev p50 %.2f p99 %.2f p99.9 %.2f ms |"
+	    " cpu %.0f %% | machine %.0f %%\n",
+	    mode, streams, (unsigned long long)rx, (unsigned long long)gaps, rmin, rmax,
+	    r->late_p50, r->late_p99, r->late_max, r->jit_p50, r->jit_p99,
+	    (double)mhist_pct(jit, 0.999) / 1000, r->cpu, r->busy);
 	close(fd);
 	free(line);
 	free(map.key);
@@ -1063,8 +1124,8 @@ static void emit(const char *name, const char *unit, const struct rstats *ours,
 	qsort(w, (size_t)rounds, sizeof(double), cmp_double);
 	double mv = rounds % 2 ? v[rounds / 2] : (v[rounds / 2 - 1] + v[rounds / 2]) / 2;
 	double mw = rounds % 2 ? w[rounds / 2] : (w[rounds / 2 - 1] + w[rounds / 2]) / 2;
-	printf("{\"name\":\"%s\",\"value\":%.4g,\"unit\":\"%s\",\"reference\":%.4g,", name, mv, unit,
-	       mw);
+	printf("{\"name\":\"%s\",\"value\":%.4g,\"unit\":\"%s\",\"reference\":%.4g,", name, mv,
+	       unit, mw);
 	if (mv > 0)
 		printf("\"ratio\":%.3g,", mw / mv);
 	else if (mw == 0)
@@ -1084,6 +1145,8 @@ int main(int argc, char **argv)
 			return relay_media_main(n, argv[4]);
 		if (!strcmp(argv[2], "relay-plain"))
 			return relay_plain_main(n, argv[4]);
+		if (!strcmp(argv[2], "relay-direct"))
+			return relay_direct_main(n);
 		if (!strcmp(argv[2], "moh-media"))
 			return moh_media_main(n, argv[4]);
 		if (!strcmp(argv[2], "moh-pertimer"))
@@ -1110,6 +1173,8 @@ int main(int argc, char **argv)
 			prio = v;
 		else if (!strcmp(a, "--only"))
 			only = v;
+		else if (!strcmp(a, "--daemon-cmd"))
+			daemon_cmd = v;
 		else
 			die("unknown option %s", a);
 		i++;
@@ -1129,37 +1194,68 @@ int main(int argc, char **argv)
 	memset(mo, 0, sizeof(mo));
 	memset(mr, 0, sizeof(mr));
 	char nm[96];
+	/* modes and names: in-process src/media, or the real daemon (--daemon-cmd) */
+	const char *r_ours = daemon_cmd ? "relay-daemon" : "relay-media";
+	const char *r_ref = daemon_cmd ? "relay-direct" : "relay-plain";
+	const char *m_ours = daemon_cmd ? "moh-daemon" : "moh-media";
+	const char *pfx = daemon_cmd ? "media_calls" : "media";
 	if (!only || !strcmp(only, "relay")) {
-		fprintf(stderr, "relay: %d bridged calls, %d s, priority %s; reference: plain-socket forwarder\n",
-			pairs, secs, prio);
+		fprintf(stderr,
+			"relay: %d bridged calls, %d s, priority %s; ours: %s, reference: %s\n",
+			pairs, secs, prio, r_ours, r_ref);
 		for (int i = 0; i < rounds; i++) { /* alternate the order against drifting load */
-			relay_run(i % 2 ? "relay-plain" : "relay-media", pairs, secs, prio, i % 2 ? &rr[i] : &ro[i]);
-			relay_run(i % 2 ? "relay-media" : "relay-plain", pairs, secs, prio, i % 2 ? &ro[i] : &rr[i]);
+			relay_run(i % 2 ? r_ref : r_ours, pairs, secs, prio,
+				  i % 2 ? &rr[i] : &ro[i]);
+			relay_run(i % 2 ? r_ours : r_ref, pairs, secs, prio,
+				  i % 2 ? &ro[i] : &rr[i]);
 		}
-		snprintf(nm, sizeof(nm), "media_relay_%d_calls_lost", pairs);
+		snprintf(nm, sizeof(nm), "%s_relay_%d_calls_lost", pfx, pairs);
 		emit(nm, "packets", ro, rr, rounds, offsetof(struct rstats, lost));
-		snprintf(nm, sizeof(nm), "media_relay_%d_calls_delay_p99", pairs);
+		snprintf(nm, sizeof(nm), "%s_relay_%d_calls_delay_p99", pfx, pairs);
 		emit(nm, "ms", ro, rr, rounds, offsetof(struct rstats, delay_p99));
-		snprintf(nm, sizeof(nm), "media_relay_%d_calls_jitter_p99", pairs);
+		snprintf(nm, sizeof(nm), "%s_relay_%d_calls_jitter_p99", pfx, pairs);
 		emit(nm, "ms", ro, rr, rounds, offsetof(struct rstats, jit_p99));
-		snprintf(nm, sizeof(nm), "media_relay_%d_calls_cpu", pairs);
-		emit(nm, "%core", ro, rr, rounds, offsetof(struct rstats, cpu));
+		if (!daemon_cmd) { /* no relay, no CPU in the direct reference: see _vs_forwarder */
+			snprintf(nm, sizeof(nm), "%s_relay_%d_calls_cpu", pfx, pairs);
+			emit(nm, "%core", ro, rr, rounds, offsetof(struct rstats, cpu));
+		}
+		if (daemon_cmd) { /* a second reference: one relay hop, the minimal plain-socket
+				     forwarder */
+			struct rstats rp[64];
+			memset(rp, 0, sizeof(rp));
+			for (int i = 0; i < rounds; i++)
+				relay_run("relay-plain", pairs, secs, prio, &rp[i]);
+			snprintf(nm, sizeof(nm), "%s_relay_%d_calls_delay_p99_vs_forwarder", pfx,
+				 pairs);
+			emit(nm, "ms", ro, rp, rounds, offsetof(struct rstats, delay_p99));
+			snprintf(nm, sizeof(nm), "%s_relay_%d_calls_jitter_p99_vs_forwarder", pfx,
+				 pairs);
+			emit(nm, "ms", ro, rp, rounds, offsetof(struct rstats, jit_p99));
+			snprintf(nm, sizeof(nm), "%s_relay_%d_calls_cpu_vs_forwarder", pfx, pairs);
+			emit(nm, "%core", ro, rp, rounds, offsetof(struct rstats, cpu));
+		}
 	}
 	if (!only || !strcmp(only, "moh")) {
-		fprintf(stderr, "music on hold: %d listeners, %d s, priority %s; reference: one libre timer"
-				" per stream\n",
-			listeners, secs, prio);
+		fprintf(
+		    stderr,
+		    "music on hold: %d listeners, %d s, priority %s; ours: %s, reference: one libre"
+		    " timer per stream\n",
+		    listeners, secs, prio, m_ours);
 		for (int i = 0; i < rounds; i++) {
-			moh_run(i % 2 ? "moh-pertimer" : "moh-media", listeners, secs, prio, i % 2 ? &mr[i] : &mo[i]);
-			moh_run(i % 2 ? "moh-media" : "moh-pertimer", listeners, secs, prio, i % 2 ? &mo[i] : &mr[i]);
+			moh_run(i % 2 ? "moh-pertimer" : m_ours, listeners, secs, prio,
+				i % 2 ? &mr[i] : &mo[i]);
+			moh_run(i % 2 ? m_ours : "moh-pertimer", listeners, secs, prio,
+				i % 2 ? &mo[i] : &mr[i]);
 		}
-		snprintf(nm, sizeof(nm), "media_moh_%d_send_jitter_p99", listeners);
-		emit(nm, "ms", mo, mr, rounds, offsetof(struct rstats, late_p99));
-		snprintf(nm, sizeof(nm), "media_moh_%d_interarrival_p99", listeners);
+		if (!daemon_cmd) { /* the daemon does not report its send lateness: arrivals only */
+			snprintf(nm, sizeof(nm), "%s_moh_%d_send_jitter_p99", pfx, listeners);
+			emit(nm, "ms", mo, mr, rounds, offsetof(struct rstats, late_p99));
+		}
+		snprintf(nm, sizeof(nm), "%s_moh_%d_interarrival_p99", pfx, listeners);
 		emit(nm, "ms", mo, mr, rounds, offsetof(struct rstats, jit_p99));
-		snprintf(nm, sizeof(nm), "media_moh_%d_lost", listeners);
+		snprintf(nm, sizeof(nm), "%s_moh_%d_lost", pfx, listeners);
 		emit(nm, "packets", mo, mr, rounds, offsetof(struct rstats, lost));
-		snprintf(nm, sizeof(nm), "media_moh_%d_cpu", listeners);
+		snprintf(nm, sizeof(nm), "%s_moh_%d_cpu", pfx, listeners);
 		emit(nm, "%core", mo, mr, rounds, offsetof(struct rstats, cpu));
 	}
 	libre_close();

@@ -24,6 +24,7 @@ run store "$B/bench/bench_store"
 run http python3 bench/bench_http.py "$B/src/cli/switchboard"
 run daemon python3 bench/bench_daemon.py "$B/src/cli/switchboard" "$B/bench/bench_store"
 run calls python3 bench/bench_calls.py "$B/src/cli/switchboard"
+run media_calls python3 bench/bench_media_calls.py "$B/src/cli/switchboard" "$B/bench/bench_media"
 run sim "$B/bench/bench_sim" /usr/bin/python3 bench/ref/sim_simpy.py
 run dialer "$B/bench/bench_dialer"
 run wallboard node bench/bench_wallboard.mjs "$B/src/cli/switchboard"

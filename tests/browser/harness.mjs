@@ -24,8 +24,9 @@ export const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
  * - "demo" (default): the daemon's demo traffic (simulated callers entering
  *   the queues through the real router). Every agent is left to people
  *   (humans: 26), so calls wait until the test's agent takes them.
- * - "sip" (to come with the telephony core): SIPp or baresip callers dialling
- *   the demo numbers; its placeCall() starts one. Set SB_CALL_SOURCE=sip.
+ * test_desktop.mjs makes real SIP calls instead (sip.mjs: SIPp phones and
+ * callers at the daemon's "sip" address); test_qa.mjs keeps the demo traffic,
+ * which fills the queues with many calls for the QA screens.
  */
 export function callSource() {
   const kind = process.env.SB_CALL_SOURCE || 'demo';
@@ -37,7 +38,7 @@ export function callSource() {
       async placeCall() {},
     };
   }
-  throw new Error(`SB_CALL_SOURCE=${kind}: only "demo" exists until the SIP call source lands`);
+  throw new Error(`SB_CALL_SOURCE=${kind}: only "demo" (test_desktop.mjs makes its own SIP calls)`);
 }
 
 /* One daemon: serve --demo on 127.0.0.1, its URL read from the first line it prints. */
@@ -49,6 +50,8 @@ export class Daemon {
     writeFileSync(this.config, JSON.stringify({ pwhash_cost: 'min', sse_heartbeat_ms: 1000, ...settings }));
     this.port = 0;
     this.stderr = '';
+    this.withSip = Boolean(settings.sip);
+    this.sip = null; // "127.0.0.1:PORT" where phones register and callers call, with "sip" in settings
   }
 
   async start() {
@@ -61,7 +64,14 @@ export class Daemon {
       this.proc.stdout.on('data', (d) => {
         out += d;
         const m = /(http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(out);
-        if (m) { clearTimeout(timer); this.port = Number(m[2]); resolve(m[1]); }
+        // with SIP, the second line says where phones register (the port it bound for "127.0.0.1:0")
+        const sip = /phones: .* at sip:(127\.0\.0\.1:\d+);/.exec(out);
+        if (m && (!this.withSip || sip)) {
+          clearTimeout(timer);
+          this.port = Number(m[2]);
+          if (sip) this.sip = sip[1];
+          resolve(m[1]);
+        }
       });
       this.proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`daemon exited ${code}:\n${this.stderr}`)); });
     });

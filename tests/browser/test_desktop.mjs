@@ -1,63 +1,76 @@
-// test_desktop: an agent's call from start to end in the browser, and the supervisor's wallboard watching it.
+// test_desktop: an agent's real SIP call from start to end in the browser, and the supervisor's wallboard watching a SIP caller wait.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Daemon, callSource, newPage, login, until, screenshot, closeBrowser } from './harness.mjs';
+import { Daemon, newPage, login, until, screenshot, closeBrowser } from './harness.mjs';
+import { Phone, Caller } from './sip.mjs';
 
-const source = callSource();
-const d = new Daemon(source.settings);
+// SIP on any free port; no demo traffic: the only calls are the tests' SIPp callers
+const d = new Daemon({ sip: '127.0.0.1:0' });
 let url;
+const sipps = []; // killed at the end if a test failed half-way
 
 before(async () => { url = await d.start(); });
-after(async () => { await closeBrowser(); await d.stop(); d.cleanup(); });
+after(async () => {
+  for (const s of sipps) s.close();
+  await closeBrowser();
+  await d.stop();
+  d.cleanup();
+});
 
-test('an agent logs in, takes a call with screen pop, notes, escalates, wraps up; the record holds it all', async () => {
+/* Demo customers whose number finds exactly them (the screen pop opens their record at once). */
+async function customersWithOwnNumber(api, n) {
+  const out = [];
+  for (const c of (await api.get('/customers?limit=100')).body.items) {
+    for (const phone of c.phones || []) {
+      const hits = (await api.get('/customers?phone=' + encodeURIComponent(phone))).body.items;
+      if (hits.length === 1 && hits[0].id === c.id) { out.push({ ...c, phone }); break; }
+    }
+    if (out.length === n) return out;
+  }
+  throw new Error('not enough demo customers with a number of their own');
+}
+
+test('an agent with a SIP phone takes a real call: screen pop, notes, hold, the caller hangs up, wrap-up; the record holds it all', async () => {
+  const sup = await d.as('super1');
+  const [customer] = await customersWithOwnNumber(sup, 1);
+  // agent1's phone registers as extension 1001 (digest auth) and rings until the test picks it up
+  const phone = await Phone.start(d.sip, '1001');
+  sipps.push(phone);
+
   const page = await newPage();
   await login(page, url, 'agent1');
   await page.waitForSelector('#agent-state');
   assert.equal(await page.textContent('#agent-state'), 'Logged out');
   await page.click('#btn-ready');
-  // ready; a caller may be waiting already, then the phone rings at once
-  await until(async () => ['Ready', 'Ringing'].includes(await page.textContent('#agent-state')), 10000, 'ready');
+  await until(async () => (await page.textContent('#agent-state')) === 'Ready', 10000, 'ready');
 
-  // a call arrives: announced with the caller's number and the queue
-  await source.placeCall();
-  await page.waitForSelector('#incoming:not([hidden])', { timeout: 60000 });
+  // the customer calls the general number (100) from their own phone
+  const caller = await Caller.start(d.sip, '100', customer.phone);
+  sipps.push(caller);
+  await caller.answered(); // the daemon answers at once: music while queued
+  await phone.ringing(); // agent1's phone rings
+
+  // the desktop announces the call with the caller's number and the queue
+  await page.waitForSelector('#incoming:not([hidden])', { timeout: 20000 });
   const api = await d.as('agent1');
   const call = (await api.get('/me/call')).body;
   assert.equal(call.state, 'reserved');
-  assert.equal(await page.textContent('#incoming-number'), call.customer_number);
+  assert.equal(call.customer_number, customer.phone);
+  assert.equal(call.queue_id, 1);
+  assert.equal(await page.textContent('#incoming-number'), customer.phone);
   assert.match(await page.textContent('#incoming-queue'), new RegExp(call.queue_name));
+  assert.equal(call.queue_name, 'general');
+  // the screen pop: the customer with that number, opened at once
+  await page.waitForSelector('#customer-record');
+  assert.equal(await page.textContent('#customer-name'), customer.name);
   await screenshot(page, 'desktop-incoming');
 
-  // the screen pop shows the customer(s) with that number, as the API finds them
-  const matches = (await api.get('/customers?phone=' + encodeURIComponent(call.customer_number))).body.items;
-  let customer;
-  if (matches.length === 1) {
-    await page.waitForSelector('#customer-record');
-    assert.equal(await page.textContent('#customer-name'), matches[0].name);
-    customer = matches[0];
-  } else if (matches.length > 1) {
-    await page.waitForSelector('#customer-picker');
-    assert.equal(await page.locator('#customer-picker li').count(), matches.length);
-    await page.locator('#customer-picker li button').first().click();
-    await page.waitForSelector('#customer-record');
-    customer = matches[0];
-  } else {
-    // nobody has the number: the quick "new customer" form, number filled in
-    await page.waitForSelector('#new-customer');
-    assert.equal(await page.inputValue('#new-phone'), call.customer_number);
-    await page.fill('#new-name', 'Nora Newcaller');
-    await page.click('#new-customer-submit');
-    await page.waitForSelector('#customer-record');
-    assert.equal(await page.textContent('#customer-name'), 'Nora Newcaller');
-    customer = (await api.get('/customers?phone=' + encodeURIComponent(call.customer_number))).body.items[0];
-  }
-
-  // answer from the desktop (the agent has no phone here)
-  await page.click('#btn-answer');
-  await until(async () => (await page.textContent('#agent-state')) === 'Talking', 10000, 'talking');
+  // the agent picks up the phone: the desktop follows
+  await phone.pickUp();
+  await until(async () => (await page.textContent('#agent-state')) === 'Talking', 15000, 'talking');
   await page.waitForSelector('#incoming', { state: 'hidden' });
+  assert.equal(await page.textContent('#call-number'), customer.phone);
   // the script is filled in from the customer's record
   const first = customer.name.split(/\s+/)[0];
   await page.waitForSelector('#script-step');
@@ -68,76 +81,85 @@ test('an agent logs in, takes a call with screen pop, notes, escalates, wraps up
   }
   assert.ok((await page.textContent('#script-text')).includes(first), 'the script names the customer');
 
-  // a note, hold and resume, then escalate to the team lead
+  // a note (saved to the call while talking), hold and resume
   await page.fill('#call-notes', 'Disputes the card fee of 12 EUR.');
+  await until(async () => (await api.get('/me/call')).body.notes === 'Disputes the card fee of 12 EUR.', 10000, 'the note saved');
   await page.click('#btn-hold');
   await until(async () => (await page.textContent('#agent-state')) === 'On hold', 10000, 'hold');
   await page.click('#btn-hold');
   await until(async () => (await page.textContent('#agent-state')) === 'Talking', 10000, 'resume');
   await screenshot(page, 'desktop');
-  await page.keyboard.press('Alt+E');
-  await page.fill('#escalate-reason', 'Fee refund above my limit');
-  await page.click('#escalate-submit');
+
+  // the caller hangs up: their BYE is answered, the daemon hangs up the agent's phone, wrap-up
+  await caller.hangUp();
+  await caller.done();
+  await phone.done();
   await until(async () => (await page.textContent('#agent-state')) === 'Wrap-up', 10000, 'wrap-up');
 
   // wrap-up: the disposition is required
   await page.waitForSelector('#wrap-form');
   await page.click('#wrap-submit');
   assert.match(await page.textContent('#wrap-disposition-err'), /required/);
-  await page.selectOption('#wrap-disposition', { label: 'Escalated to a team lead *' });
-  await page.fill('#wrap-notes', 'Disputes the card fee of 12 EUR. Passed to the lead.');
+  await page.selectOption('#wrap-disposition', { label: 'Complaint about fees *' });
+  await page.fill('#wrap-notes', 'Disputes the card fee of 12 EUR. Refund requested in writing.');
   await screenshot(page, 'desktop-wrapup');
   await page.click('#wrap-submit');
   await until(async () => (await page.textContent('#agent-state')) === 'Ready', 10000, 'ready after wrap-up');
 
-  // the contact record holds it all: the segment, the customer, the notes, the disposition, the escalation
-  const sup = await d.as('super1');
+  // the contact record holds it all: the caller's number and customer, the notes, the disposition, how it ended
   const recs = (await sup.get('/contacts?agent_id=1&limit=5')).body.items.filter((c) => c.call_id === call.call_id);
   assert.equal(recs.length, 1, JSON.stringify(recs));
   const rec = recs[0];
+  assert.equal(rec.customer_number, customer.phone);
   assert.equal(rec.customer_id, customer.id);
-  assert.equal(rec.notes, 'Disputes the card fee of 12 EUR. Passed to the lead.');
-  assert.equal(rec.disposition, 'ESC-LEAD');
-  assert.equal(rec.disconnect_reason, 'transferred');
-  assert.ok(rec.hold_ms >= 0 && rec.t_wrap_end > rec.t_wrap_start);
-  const esc = (await sup.get('/escalations')).body.items.find((e) => e.call_id === call.call_id);
-  assert.ok(esc, 'the escalation is recorded');
-  assert.equal(esc.reason, 'Fee refund above my limit');
-  assert.equal(esc.from_agent_id, 1);
-  assert.equal(esc.queue_id, 5);
-  // the call waits for the team leads now
-  const next = (await sup.get('/contacts?limit=20')).body.items.find((c) => c.call_id === call.call_id && c.queue_id === 5);
-  assert.ok(next && next.previous_id === rec.id, 'the escalated segment follows the agent\'s');
+  assert.equal(rec.queue_id, 1);
+  assert.equal(rec.notes, 'Disputes the card fee of 12 EUR. Refund requested in writing.');
+  assert.equal(rec.disposition, 'CMP-FEE');
+  assert.equal(rec.disconnect_reason, 'customer_disconnect');
+  assert.ok(rec.t_connected && rec.t_disconnected > rec.t_connected, JSON.stringify(rec));
+  assert.ok(rec.hold_ms > 0 && rec.t_wrap_end > rec.t_wrap_start, JSON.stringify(rec));
 
   // "my day" counts the call
   await until(async () => (await page.textContent('#day-handled')) === '1', 10000, 'my day');
   assert.deepEqual(await page.evaluate(() => window.__sbMissing || []), []);
   assert.deepEqual(page.problems, []);
+  // agent1 leaves: the next test's caller must wait
+  assert.equal((await api.put('/me/state', { state: 'logged_out' })).status, 200);
   await page.context().close();
 });
 
-test('the wallboard shows a call waiting, then answered', async () => {
+test('the wallboard shows a real SIP caller waiting, then answered when the agent goes ready', async () => {
+  const sup = await d.as('super1');
+  const [, customer] = await customersWithOwnNumber(sup, 2);
+  // agent2 (serves general) is logged in, not ready, with a phone: the caller waits in general
+  const phone = await Phone.start(d.sip, '1002');
+  sipps.push(phone);
+  const agent = await d.as('agent2');
+  assert.equal((await agent.put('/me/state', { state: 'not_ready', reason: 101 })).status, 200);
+
   const page = await newPage();
   await login(page, url, 'super1');
   await page.waitForSelector('#wb-queues .tile');
-  // agent2 serves general (queue 1) and is logged out: calls wait there
   const tile = page.locator('#wb-q-1');
-  await until(async () => Number(await tile.getAttribute('data-waiting')) >= 1, 60000, 'a caller waiting in general');
+  assert.equal(await tile.getAttribute('data-waiting'), '0');
   const answered = Number(await tile.locator('[data-role=answered]').textContent());
+
+  const caller = await Caller.start(d.sip, '100', customer.phone);
+  sipps.push(caller);
+  await caller.answered();
+  await until(async () => (await tile.getAttribute('data-waiting')) === '1', 15000, 'the caller waiting in general');
+  await until(async () => (await page.getAttribute('#wb-a-2', 'data-state')) === 'not-ready', 5000, 'agent 2 not ready');
   await screenshot(page, 'wallboard');
 
-  // agent2 takes a call through the API, as a phone would
-  const agent = await d.as('agent2');
+  // agent2 goes ready: their phone rings, they pick up
   assert.equal((await agent.put('/me/state', { state: 'ready' })).status, 200);
-  const offered = await until(async () => { const r = await agent.get('/me/call'); return r.status === 200 && r.body.call_id && r.body; }, 20000, 'an offer');
-  assert.equal((await agent.post('/me/call/answer', { call_id: offered.call_id })).status, 200);
-  const tileOf = page.locator(`#wb-q-${offered.queue_id}`);
-  const before = offered.queue_id === 1 ? answered : null;
-  await until(async () => {
-    const n = Number(await tileOf.locator('[data-role=answered]').textContent());
-    return before === null ? n >= 1 : n === before + 1;
-  }, 5000, 'the answer on the wallboard');
-  // agent2's card shows them talking
+  await phone.ringing();
+  const offered = (await agent.get('/me/call')).body;
+  assert.equal(offered.customer_number, customer.phone);
+  assert.equal(offered.queue_id, 1);
+  await phone.pickUp();
+  await until(async () => Number(await tile.locator('[data-role=answered]').textContent()) === answered + 1, 15000, 'the answer on the wallboard');
+  await until(async () => (await tile.getAttribute('data-waiting')) === '0', 5000, 'nobody waiting');
   await until(async () => (await page.getAttribute('#wb-a-2', 'data-state')) === 'talking', 5000, 'agent 2 talking');
 
   // the big board
@@ -146,6 +168,16 @@ test('the wallboard shows a call waiting, then answered', async () => {
   await page.waitForSelector('#wb-queues .tile');
   await screenshot(page, 'bigboard');
   assert.deepEqual(page.problems, []);
-  await agent.post('/me/call/hangup');
+
+  // the caller hangs up: the phone is hung up too, agent2 goes to wrap-up
+  await caller.hangUp();
+  await caller.done();
+  await phone.done();
+  await until(async () => (await agent.get('/me/call')).body.state === 'wrap-up', 10000, 'agent 2 in wrap-up');
+  const rec = await until(async () => (await sup.get('/contacts?agent_id=2&limit=5')).body.items.find((c) => c.call_id === offered.call_id && c.t_disconnected), 10000, 'the record');
+  assert.equal(rec.disconnect_reason, 'customer_disconnect');
+  assert.equal(rec.customer_number, customer.phone);
+  assert.equal(rec.agent_id, 2);
+  assert.ok(rec.t_connected && rec.t_enqueued < rec.t_connected, JSON.stringify(rec));
   await page.context().close();
 });

@@ -50,13 +50,17 @@ struct tcall {
 };
 
 enum act_kind {
-	ACT_OFFER = 1,	/* ring the agent */
-	ACT_STOP,	/* stop ringing the agent (cancel, ring-no-answer, lost ring-all) */
-	ACT_CONNECT,	/* bridge caller and agent */
-	ACT_CALLER_OUT, /* the ACD let the caller go (timeout, callback): hang up the caller */
-	ACT_AGENT_OUT,	/* the caller hung up a connected call: hang up the agent */
-	ACT_CALLER_BYE, /* the agent hung up: hang up the caller */
-	ACT_REJECT,	/* tell the center an offer cannot be delivered */
+	ACT_OFFER = 1,	 /* ring the agent */
+	ACT_STOP,	 /* stop ringing the agent (cancel, ring-no-answer, lost ring-all) */
+	ACT_CONNECT,	 /* bridge caller and agent */
+	ACT_CALLER_OUT,	 /* the ACD let the caller go (timeout, callback): hang up the caller */
+	ACT_AGENT_OUT,	 /* the caller hung up a connected call: hang up the agent */
+	ACT_CALLER_BYE,	 /* the agent hung up: hang up the caller */
+	ACT_REJECT,	 /* tell the center an offer cannot be delivered */
+	ACT_TRANSFERRED, /* the call went to another queue: hang up its agent, music again */
+	ACT_ABANDONED,	 /* the caller left before an answer: hang up any agent leg left */
+	ACT_HOLD,	 /* the caller hears music while the agent holds */
+	ACT_UNHOLD,	 /* caller and agent hear each other again */
 };
 
 struct act {
@@ -197,6 +201,18 @@ static void on_center_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_CALL_COMPLETE_AGENT:
 		defer(t, ACT_CALLER_BYE, ev->call, ev->agent);
 		break;
+	case ACD_EV_CALL_TRANSFER:
+		defer(t, ACT_TRANSFERRED, ev->call, 0);
+		break;
+	case ACD_EV_CALL_ABANDON:
+		defer(t, ACT_ABANDONED, ev->call, 0);
+		break;
+	case ACD_EV_CALL_HOLD:
+		defer(t, ACT_HOLD, ev->call, 0);
+		break;
+	case ACD_EV_CALL_UNHOLD:
+		defer(t, ACT_UNHOLD, ev->call, 0);
+		break;
 	default:
 		break;
 	}
@@ -324,6 +340,33 @@ static void run_acts(void *arg)
 				break;
 			case ACT_REJECT:
 				center_call_reject(t->c, tc->id, a->agent, ACD_CAUSE_UNREACHABLE);
+				break;
+			case ACT_TRANSFERRED:
+			case ACT_ABANDONED:
+				/* the agent who had the call is in wrap-up (or it was never
+				 * answered): their phone is hung up; the caller, still waiting,
+				 * hears music until the next agent answers */
+				for (unsigned k = tc->n_agents; k-- > 0;) {
+					struct tleg *al = tc->agents[k];
+					if (a->kind == ACT_TRANSFERRED && !al->connected)
+						continue; /* a new offer already ringing */
+					sipx_leg_hangup(al->sip);
+					drop_agent_leg(tc, al);
+				}
+				if (a->kind == ACT_TRANSFERRED && tc->caller.media && t->moh)
+					media_play(tc->caller.media, t->moh);
+				break;
+			case ACT_HOLD:
+				if (tc->caller.media && t->moh)
+					media_play(tc->caller.media, t->moh); /* ends the bridge */
+				break;
+			case ACT_UNHOLD:
+				for (unsigned k = 0; k < tc->n_agents; k++)
+					if (tc->agents[k]->connected && tc->caller.media) {
+						media_bridge(tc->caller.media,
+							     tc->agents[k]->media);
+						break;
+					}
 				break;
 			}
 			call_maybe_free(tc);

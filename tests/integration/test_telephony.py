@@ -216,6 +216,54 @@ def test_ring_all_double_answer(binary):
         assert [r["agent_id"] for r in recs] == [winner], recs
 
 
+def _music_grows(c, by=15, timeout=5):
+    """The caller's non-silent packets (music: the SIPp phone sends no audio) grow by `by`."""
+    start = c.stats["rx_nonsilent"]
+    end = time.time() + timeout
+    while c.stats["rx_nonsilent"] - start < by:
+        assert time.time() < end, ("no music", c.stats)
+        time.sleep(0.05)
+
+
+def test_hold_and_transfer(binary):
+    """Hold from the desktop: the caller hears music, then the agent again. A blind transfer to
+    another queue hangs up the agent's phone, the caller hears music while waiting there, and
+    leaving then is an abandon of the new segment."""
+    with Daemon(binary, settings=settings()) as d:
+        port = register(d, "1001")
+        with Sipp("agent_answer.xml", args=["-m", 1], port=port) as agent:
+            d.set_state("agent1", "ready")
+            c = Caller(d, frm=CALLER)
+            try:
+                assert c.call() == 200
+                a = d.wait_agent(1, lambda a: a["state"]["state"] == "talking", what="talking")
+                call = a["state"]["call_id"]
+                time.sleep(0.5)
+                quiet = c.stats["rx_nonsilent"]
+                time.sleep(0.5)
+                assert c.stats["rx_nonsilent"] - quiet <= 2, c.stats  # bridged to a silent phone
+                d.api("POST", "/api/v1/me/call/hold", {"hold": True}, user="agent1")
+                _music_grows(c)
+                d.api("POST", "/api/v1/me/call/hold", {"hold": False}, user="agent1")
+                time.sleep(0.3)
+                quiet = c.stats["rx_nonsilent"]
+                time.sleep(0.5)
+                assert c.stats["rx_nonsilent"] - quiet <= 2, c.stats  # the agent again
+                d.api("POST", "/api/v1/me/call/transfer", {"queue_id": 2}, user="agent1")
+                agent.ok(timeout=10)  # the phone got its BYE and answered it
+                d.wait_agent(1, lambda a: a["state"]["state"] == "wrap-up", what="wrap-up")
+                _music_grows(c)
+                assert not getattr(c, "bye_received", False), c.msgs[-3:]
+                assert c.hangup() == 200
+            finally:
+                c.close()
+        evs = call_events(d, call, ["call-hold", "call-unhold", "call-transfer", "call-abandon"])
+        assert [e[1]["queue"] for e in evs if e[0] == "call-abandon"] == [2], evs
+        recs = contact(d, call, lambda r: r["t_disconnected"] is not None)
+        assert len(recs) == 2, recs
+        assert sorted(r["queue_id"] for r in recs) == [1, 2], recs
+
+
 def test_no_agent_logged_in(binary):
     """Nobody logged in: a queue that takes callers then answers with music (also to a caller
     whose INVITE had no offer); one that does not refuses the call (480) before answering.
@@ -366,6 +414,7 @@ def test_stop_during_calls(binary):
 
 if __name__ == "__main__":
     run([test_answered_call_two_way_audio, test_agent_hangs_up, test_abandon_while_queued,
-         test_ring_no_answer, test_busy, test_ring_all_double_answer, test_no_agent_logged_in,
+         test_ring_no_answer, test_busy, test_ring_all_double_answer, test_hold_and_transfer,
+         test_no_agent_logged_in,
          test_session_refresh_mid_call, test_tcp_caller, test_static_contact,
          test_caller_hangs_up_while_ringing, test_stop_during_calls])

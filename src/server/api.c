@@ -120,6 +120,24 @@ cJSON *api_list(cJSON *items, bool more, int64_t last_id)
 	return o;
 }
 
+void api_reply_page(struct api_op *op, struct http_req *req, const struct store_rs *rs,
+		    const struct api_field *fields, unsigned n_fields)
+{
+	cJSON *items = cJSON_CreateArray();
+	unsigned n = store_rs_rows(rs);
+	bool more = n > (unsigned)op->n;
+	if (more)
+		n = (unsigned)op->n;
+	int64_t last = 0;
+	for (unsigned r = 0; r < n; r++) {
+		cJSON *o = cJSON_CreateObject();
+		api_row_json(rs, r, 0, fields, n_fields, o, false);
+		cJSON_AddItemToArray(items, o);
+		last = store_rs_int(rs, r, 0);
+	}
+	http_reply_json(req, 200, api_list(items, more, last));
+}
+
 /* ---------- fields ---------- */
 
 static const char *type_text(const struct api_field *f)
@@ -1175,19 +1193,7 @@ static void audit_listed(struct api_op *op, int err, struct store_rs *rs, struct
 		api_store_error(req, err, false, "audit");
 		return;
 	}
-	cJSON *items = cJSON_CreateArray();
-	unsigned n = store_rs_rows(rs);
-	bool more = n > (unsigned)op->n;
-	if (more)
-		n = (unsigned)op->n;
-	int64_t last = 0;
-	for (unsigned r = 0; r < n; r++) {
-		cJSON *o = cJSON_CreateObject();
-		api_row_json(rs, r, 0, audit_fields, 9, o, false);
-		cJSON_AddItemToArray(items, o);
-		last = store_rs_int(rs, r, 0);
-	}
-	http_reply_json(req, 200, api_list(items, more, last));
+	api_reply_page(op, req, rs, audit_fields, 9);
 }
 
 static void on_audit(struct http_req *req, void *arg)

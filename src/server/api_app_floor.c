@@ -673,19 +673,7 @@ static void referrals_listed(struct api_op *op, int err, struct store_rs *rs, st
 		api_store_error(req, err, false, "referrals");
 		return;
 	}
-	cJSON *items = cJSON_CreateArray();
-	unsigned n = store_rs_rows(rs);
-	bool more = n > (unsigned)op->n;
-	if (more)
-		n = (unsigned)op->n;
-	int64_t last = 0;
-	for (unsigned r = 0; r < n; r++) {
-		cJSON *o = cJSON_CreateObject();
-		api_row_json(rs, r, 0, ref_out, N_REF_OUT, o, false);
-		cJSON_AddItemToArray(items, o);
-		last = store_rs_int(rs, r, 0);
-	}
-	http_reply_json(req, 200, api_list(items, more, last));
+	api_reply_page(op, req, rs, ref_out, N_REF_OUT);
 }
 
 static void on_referral_list(struct http_req *req, void *arg)

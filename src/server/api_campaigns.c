@@ -1864,19 +1864,7 @@ static void leads_read(struct api_op *op, int err, struct store_rs *rs, struct h
 		api_store_error(req, err, false, "lead");
 		return;
 	}
-	cJSON *items = cJSON_CreateArray();
-	unsigned n = store_rs_rows(rs);
-	bool more = n > (unsigned)op->n;
-	if (more)
-		n = (unsigned)op->n;
-	int64_t last = 0;
-	for (unsigned r = 0; r < n; r++) {
-		cJSON *o = cJSON_CreateObject();
-		api_row_json(rs, r, 0, lead_fields, N_LEAD_FIELDS, o, false);
-		cJSON_AddItemToArray(items, o);
-		last = store_rs_int(rs, r, 0);
-	}
-	http_reply_json(req, 200, api_list(items, more, last));
+	api_reply_page(op, req, rs, lead_fields, N_LEAD_FIELDS);
 }
 
 static void leads_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
@@ -1975,19 +1963,7 @@ static void dnc_read(struct api_op *op, int err, struct store_rs *rs, struct htt
 		api_store_error(req, err, false, "do-not-call entry");
 		return;
 	}
-	cJSON *items = cJSON_CreateArray();
-	unsigned n = store_rs_rows(rs);
-	bool more = n > (unsigned)op->n;
-	if (more)
-		n = (unsigned)op->n;
-	int64_t last = 0;
-	for (unsigned r = 0; r < n; r++) {
-		cJSON *o = cJSON_CreateObject();
-		api_row_json(rs, r, 0, dnc_fields, 6, o, false);
-		cJSON_AddItemToArray(items, o);
-		last = store_rs_int(rs, r, 0);
-	}
-	http_reply_json(req, 200, api_list(items, more, last));
+	api_reply_page(op, req, rs, dnc_fields, 6);
 }
 
 /* The plan numbers are read with: the campaign's client, or the first client's site. */

@@ -229,6 +229,13 @@ int api_page(struct http_req *req, int64_t *after, int64_t *limit, int64_t def, 
 int api_query_i64(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *out);
 /* {"items": items, "next": "<last id>" or null}: `more` says whether another page follows. */
 cJSON *api_list(cJSON *items, bool more, int64_t last_id);
+/*
+ * Replies 200 with one page of rows as api_list: each row through api_row_json(fields, from
+ * column 0, whose value is the row's id), at most op->n rows (the query asked for one more,
+ * which says whether another page follows).
+ */
+void api_reply_page(struct api_op *op, struct http_req *req, const struct store_rs *rs,
+		    const struct api_field *fields, unsigned n_fields);
 /* The path parameter {id:int} (or another name) as an id; 0 when out of range. */
 int64_t api_param_id(struct http_req *req, const char *name);
 void api_not_found(struct http_req *req, const char *what);

@@ -1,5 +1,6 @@
 /* telephony: SIP legs and RTP media joined to the center's calls and agents (see telephony.h). */
 #include "server/telephony.h"
+#include "server/tel_impl.h"
 
 #include "base/idmap.h"
 #include "base/mem.h"
@@ -16,75 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_OFFERS 64 /* ring-all group bound (ACD_MAX_RING_ALL) */
-
-/* Feature codes an agent dials from their extension. */
-#define FC_LOGIN     "*41"
-#define FC_LOGOUT    "*42"
-#define FC_READY     "*43"
-#define FC_NOT_READY "*44" /* followed by a reason digit 1-9: 100 + digit */
-#define FC_WRAPUP    "*45"
-
-struct tcall;
-
-/* One leg of a call: a SIP dialog and its RTP endpoint. */
-struct tleg {
-	struct tcall *call;
-	struct sipx_leg *sip;
-	struct media_leg *media;
-	int64_t agent; /* agent legs: whose phone */
-	bool answered;
-	bool connected; /* the center connected this agent */
-};
-
-struct tcall {
-	uint64_t id;  /* the center's call id (0 before it entered) */
-	uint64_t fid; /* feature-code calls: their key in telephony.features */
-	struct telephony *t;
-	struct tleg caller;
-	struct tleg *agents[MAX_OFFERS]; /* legs ringing or talking to agents */
-	unsigned n_agents;
-	bool feature; /* a feature-code call, not a queue call */
-	bool caller_gone;
-	char number[SIPX_USER_MAX]; /* the caller's number as the agent's phone shows it */
-};
-
-enum act_kind {
-	ACT_OFFER = 1,	 /* ring the agent */
-	ACT_STOP,	 /* stop ringing the agent (cancel, ring-no-answer, lost ring-all) */
-	ACT_CONNECT,	 /* bridge caller and agent */
-	ACT_CALLER_OUT,	 /* the ACD let the caller go (timeout, callback): hang up the caller */
-	ACT_AGENT_OUT,	 /* the caller hung up a connected call: hang up the agent */
-	ACT_CALLER_BYE,	 /* the agent hung up: hang up the caller */
-	ACT_REJECT,	 /* tell the center an offer cannot be delivered */
-	ACT_TRANSFERRED, /* the call went to another queue: hang up its agent, music again */
-	ACT_ABANDONED,	 /* the caller left before an answer: hang up any agent leg left */
-	ACT_HOLD,	 /* the caller hears music while the agent holds */
-	ACT_UNHOLD,	 /* caller and agent hear each other again */
-};
-
-struct act {
-	enum act_kind kind;
-	uint64_t call;
-	int64_t agent;
-};
-
-struct telephony {
-	struct center *c;
-	struct telephony_config cfg;
-	struct sipx *sip;
-	struct media *media;
-	struct media_source *moh;
-	struct idmap calls;    /* center call id -> struct tcall */
-	struct idmap features; /* feature-code calls (never entered): fid -> struct tcall */
-	uint64_t next_fid;
-	struct act *acts;
-	unsigned n_acts, cap_acts;
-	struct evl_timer *defer;
-	char sounds[256];
-	struct tcall *entering; /* the call being entered: its ENTER event names its id */
-};
-
 static void run_acts(void *arg);
 
 /* ---------- helpers ---------- */
@@ -98,7 +30,7 @@ static const char *queue_name(struct telephony *t, uint64_t call_id)
 	return q ? q->name : "";
 }
 
-static void leg_clear(struct tleg *l)
+void tel_leg_clear(struct tleg *l)
 {
 	if (l->sip) {
 		sipx_leg_set_arg(l->sip, NULL);
@@ -111,13 +43,13 @@ static void leg_clear(struct tleg *l)
 	}
 }
 
-static void agent_leg_free(struct tleg *l)
+void tel_agent_leg_free(struct tleg *l)
 {
-	leg_clear(l);
+	tel_leg_clear(l);
 	sb_free(l);
 }
 
-static struct tleg *find_agent_leg(struct tcall *tc, int64_t agent)
+struct tleg *tel_find_agent_leg(struct tcall *tc, int64_t agent)
 {
 	for (unsigned i = 0; i < tc->n_agents; i++)
 		if (tc->agents[i]->agent == agent)
@@ -125,7 +57,7 @@ static struct tleg *find_agent_leg(struct tcall *tc, int64_t agent)
 	return NULL;
 }
 
-static void drop_agent_leg(struct tcall *tc, struct tleg *l)
+void tel_drop_agent_leg(struct tcall *tc, struct tleg *l)
 {
 	for (unsigned i = 0; i < tc->n_agents; i++) {
 		if (tc->agents[i] == l) {
@@ -133,11 +65,11 @@ static void drop_agent_leg(struct tcall *tc, struct tleg *l)
 			break;
 		}
 	}
-	agent_leg_free(l);
+	tel_agent_leg_free(l);
 }
 
 /* Frees a call once nothing refers to it any more. */
-static void call_maybe_free(struct tcall *tc)
+void tel_call_maybe_free(struct tcall *tc)
 {
 	if (tc->caller.sip || tc->n_agents)
 		return;
@@ -145,11 +77,11 @@ static void call_maybe_free(struct tcall *tc)
 		idmap_del(&tc->t->calls, tc->id);
 	if (tc->fid)
 		idmap_del(&tc->t->features, tc->fid);
-	leg_clear(&tc->caller);
+	tel_leg_clear(&tc->caller);
 	sb_free(tc);
 }
 
-static void defer(struct telephony *t, enum act_kind kind, uint64_t call, int64_t agent)
+void tel_defer(struct telephony *t, enum act_kind kind, uint64_t call, int64_t agent)
 {
 	if (t->n_acts == t->cap_acts) {
 		unsigned cap = t->cap_acts ? t->cap_acts * 2 : 32;
@@ -182,36 +114,36 @@ static void on_center_event(const struct acd_event *ev, void *arg)
 	case ACD_EV_CALL_OFFER:
 		if (!center_agent_simulated(t->c,
 					    ev->agent)) /* the demo traffic answers for those */
-			defer(t, ACT_OFFER, ev->call, ev->agent);
+			tel_defer(t, ACT_OFFER, ev->call, ev->agent);
 		break;
 	case ACD_EV_CALL_OFFER_CANCEL:
 	case ACD_EV_CALL_RNA:
-		defer(t, ACT_STOP, ev->call, ev->agent);
+		tel_defer(t, ACT_STOP, ev->call, ev->agent);
 		break;
 	case ACD_EV_CALL_CONNECT:
-		defer(t, ACT_CONNECT, ev->call, ev->agent);
+		tel_defer(t, ACT_CONNECT, ev->call, ev->agent);
 		break;
 	case ACD_EV_CALL_EXIT_TIMEOUT:
 	case ACD_EV_CALLBACK_REQUESTED:
-		defer(t, ACT_CALLER_OUT, ev->call, 0);
+		tel_defer(t, ACT_CALLER_OUT, ev->call, 0);
 		break;
 	case ACD_EV_CALL_COMPLETE_CALLER:
-		defer(t, ACT_AGENT_OUT, ev->call, ev->agent);
+		tel_defer(t, ACT_AGENT_OUT, ev->call, ev->agent);
 		break;
 	case ACD_EV_CALL_COMPLETE_AGENT:
-		defer(t, ACT_CALLER_BYE, ev->call, ev->agent);
+		tel_defer(t, ACT_CALLER_BYE, ev->call, ev->agent);
 		break;
 	case ACD_EV_CALL_TRANSFER:
-		defer(t, ACT_TRANSFERRED, ev->call, 0);
+		tel_defer(t, ACT_TRANSFERRED, ev->call, 0);
 		break;
 	case ACD_EV_CALL_ABANDON:
-		defer(t, ACT_ABANDONED, ev->call, 0);
+		tel_defer(t, ACT_ABANDONED, ev->call, 0);
 		break;
 	case ACD_EV_CALL_HOLD:
-		defer(t, ACT_HOLD, ev->call, 0);
+		tel_defer(t, ACT_HOLD, ev->call, 0);
 		break;
 	case ACD_EV_CALL_UNHOLD:
-		defer(t, ACT_UNHOLD, ev->call, 0);
+		tel_defer(t, ACT_UNHOLD, ev->call, 0);
 		break;
 	default:
 		break;
@@ -219,7 +151,7 @@ static void on_center_event(const struct acd_event *ev, void *arg)
 }
 
 /* Where an agent's phone is: its newest registration, or its static contact. */
-static bool agent_target(struct telephony *t, const struct center_agent *a, char *uri, size_t n)
+bool tel_agent_target(struct telephony *t, const struct center_agent *a, char *uri, size_t n)
 {
 	char uris[4][SIPX_URI_MAX];
 	if (sipx_contacts(t->sip, a->extension, uris, 4) > 0) {
@@ -233,16 +165,16 @@ static bool agent_target(struct telephony *t, const struct center_agent *a, char
 	return false;
 }
 
-static void ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id)
+void tel_ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id)
 {
 	const struct center_agent *a = center_agent(t->c, agent_id);
 	char target[SIPX_URI_MAX];
-	if (!a || !agent_target(t, a, target, sizeof(target))) {
+	if (!a || !tel_agent_target(t, a, target, sizeof(target))) {
 		/* registration gone and no static contact: the phone cannot be reached */
 		center_call_reject(t->c, tc->id, agent_id, ACD_CAUSE_UNREACHABLE);
 		return;
 	}
-	if (tc->n_agents == MAX_OFFERS || find_agent_leg(tc, agent_id))
+	if (tc->n_agents == MAX_OFFERS || tel_find_agent_leg(tc, agent_id))
 		return;
 	struct tleg *l = sb_zalloc(sizeof(*l));
 	if (!l)
@@ -277,7 +209,7 @@ static void ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id)
 		err = sipx_call(&l->sip, t->sip, &p);
 	}
 	if (err) {
-		agent_leg_free(l);
+		tel_agent_leg_free(l);
 		center_call_reject(t->c, tc->id, agent_id, ACD_CAUSE_UNREACHABLE);
 		return;
 	}
@@ -301,15 +233,15 @@ static void run_acts(void *arg)
 			struct tcall *tc = idmap_get(&t->calls, a->call);
 			if (!tc)
 				continue;
-			struct tleg *l = a->agent ? find_agent_leg(tc, a->agent) : NULL;
+			struct tleg *l = a->agent ? tel_find_agent_leg(tc, a->agent) : NULL;
 			switch (a->kind) {
 			case ACT_OFFER:
-				ring_agent(t, tc, a->agent);
+				tel_ring_agent(t, tc, a->agent);
 				break;
 			case ACT_STOP:
 				if (l && !l->connected) {
 					sipx_leg_hangup(l->sip);
-					drop_agent_leg(tc, l);
+					tel_drop_agent_leg(tc, l);
 				}
 				break;
 			case ACT_CONNECT:
@@ -321,22 +253,22 @@ static void run_acts(void *arg)
 			case ACT_CALLER_OUT:
 				if (tc->caller.sip) {
 					sipx_leg_hangup(tc->caller.sip);
-					leg_clear(&tc->caller);
+					tel_leg_clear(&tc->caller);
 				}
 				break;
 			case ACT_AGENT_OUT:
 				if (l) {
 					sipx_leg_hangup(l->sip);
-					drop_agent_leg(tc, l);
+					tel_drop_agent_leg(tc, l);
 				}
 				break;
 			case ACT_CALLER_BYE:
 				if (tc->caller.sip) {
 					sipx_leg_hangup(tc->caller.sip);
-					leg_clear(&tc->caller);
+					tel_leg_clear(&tc->caller);
 				}
 				if (l)
-					drop_agent_leg(tc, l);
+					tel_drop_agent_leg(tc, l);
 				break;
 			case ACT_REJECT:
 				center_call_reject(t->c, tc->id, a->agent, ACD_CAUSE_UNREACHABLE);
@@ -351,7 +283,7 @@ static void run_acts(void *arg)
 					if (a->kind == ACT_TRANSFERRED && !al->connected)
 						continue; /* a new offer already ringing */
 					sipx_leg_hangup(al->sip);
-					drop_agent_leg(tc, al);
+					tel_drop_agent_leg(tc, al);
 				}
 				if (a->kind == ACT_TRANSFERRED && tc->caller.media && t->moh)
 					media_play(tc->caller.media, t->moh);
@@ -369,7 +301,7 @@ static void run_acts(void *arg)
 					}
 				break;
 			}
-			call_maybe_free(tc);
+			tel_call_maybe_free(tc);
 		}
 		sb_free(list);
 	}
@@ -403,12 +335,12 @@ static void on_prompt_done(void *arg)
 	struct tcall *tc = arg;
 	if (tc->caller.sip)
 		sipx_leg_hangup(tc->caller.sip);
-	leg_clear(&tc->caller);
-	call_maybe_free(tc);
+	tel_leg_clear(&tc->caller);
+	tel_call_maybe_free(tc);
 }
 
 /* Answers the caller's leg with our SDP. */
-static int answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_invite *inv)
+int tel_answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_invite *inv)
 {
 	char sdp[1024];
 	size_t len = 0;
@@ -452,7 +384,7 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 						       : 409,
 					err == ENOENT ? "No such feature code"
 						      : "Not possible now");
-			leg_clear(&tc->caller);
+			tel_leg_clear(&tc->caller);
 			sb_free(tc);
 			return;
 		}
@@ -460,18 +392,18 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 		tc->fid = ++t->next_fid;
 		if (idmap_put(&t->features, tc->fid, tc) != 0) {
 			sipx_leg_reject(leg, 500, "Out of memory");
-			leg_clear(&tc->caller);
+			tel_leg_clear(&tc->caller);
 			sb_free(tc);
 			return;
 		}
 		/* answered with a beep, then hung up */
 		char beep[300];
 		snprintf(beep, sizeof(beep), "%s/beep.wav", t->sounds);
-		if (answer_caller(t, tc, inv) != 0 ||
+		if (tel_answer_caller(t, tc, inv) != 0 ||
 		    media_play_once(tc->caller.media, beep, on_prompt_done, tc) != 0) {
 			sipx_leg_hangup(leg);
-			leg_clear(&tc->caller);
-			call_maybe_free(tc);
+			tel_leg_clear(&tc->caller);
+			tel_call_maybe_free(tc);
 		}
 		return;
 	}
@@ -481,7 +413,7 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 	    num && num->active ? center_queue(t->c, num->queue_id) : NULL;
 	if (!q) {
 		sipx_leg_reject(leg, 404, "No such number");
-		leg_clear(&tc->caller);
+		tel_leg_clear(&tc->caller);
 		sb_free(tc);
 		return;
 	}
@@ -515,7 +447,7 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 								: 480;
 		sipx_leg_reject(leg, err ? 500 : code,
 				refused == ACD_REFUSED_FULL ? "Queue full" : "No agents");
-		leg_clear(&tc->caller);
+		tel_leg_clear(&tc->caller);
 		sb_free(tc);
 		return;
 	}
@@ -524,12 +456,12 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 		tc->id = call_id;
 		idmap_put(&t->calls, call_id, tc);
 	}
-	if (answer_caller(t, tc, inv) != 0) {
+	if (tel_answer_caller(t, tc, inv) != 0) {
 		sipx_leg_reject(leg, 488, "Not acceptable here");
-		leg_clear(&tc->caller);
+		tel_leg_clear(&tc->caller);
 		tc->caller_gone = true;
 		center_call_hangup(t->c, call_id, ACD_SIDE_CALLER);
-		call_maybe_free(tc);
+		tel_call_maybe_free(tc);
 		return;
 	}
 	/* music until an agent answers (the bridge replaces it) */
@@ -547,23 +479,23 @@ static void caller_event(struct telephony *t, struct tcall *tc, const struct sip
 		if (info->sdp && tc->caller.media &&
 		    media_leg_sdp_answer_in(tc->caller.media, info->sdp, info->sdp_len) != 0) {
 			sipx_leg_hangup(tc->caller.sip);
-			leg_clear(&tc->caller);
+			tel_leg_clear(&tc->caller);
 			if (tc->id && !tc->caller_gone && !tc->feature) {
 				tc->caller_gone = true;
 				center_call_hangup(t->c, tc->id, ACD_SIDE_CALLER);
 			}
-			call_maybe_free(tc);
+			tel_call_maybe_free(tc);
 		}
 		break;
 	case SIPX_EV_CANCELLED:
 	case SIPX_EV_BYE:
 	case SIPX_EV_ENDED:
-		leg_clear(&tc->caller);
+		tel_leg_clear(&tc->caller);
 		if (tc->id && !tc->caller_gone && !tc->feature) {
 			tc->caller_gone = true;
 			center_call_hangup(t->c, tc->id, ACD_SIDE_CALLER);
 		}
-		call_maybe_free(tc);
+		tel_call_maybe_free(tc);
 		break;
 	case SIPX_EV_REINVITE: {
 		char sdp[1024];
@@ -591,7 +523,7 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 		if (media_leg_sdp_answer_in(l->media, info->sdp, info->sdp_len) != 0) {
 			sipx_leg_hangup(l->sip);
 			center_call_reject(t->c, tc->id, l->agent, ACD_CAUSE_UNREACHABLE);
-			drop_agent_leg(tc, l);
+			tel_drop_agent_leg(tc, l);
 			break;
 		}
 		int err = center_call_answer(t->c, tc->id, l->agent);
@@ -602,7 +534,7 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 			/* the offer is gone: another phone won a ring-all race, or the caller left
 			 */
 			sipx_leg_hangup(l->sip);
-			drop_agent_leg(tc, l);
+			tel_drop_agent_leg(tc, l);
 		}
 		break;
 	}
@@ -611,7 +543,7 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 				       : info->code == 603		      ? ACD_CAUSE_DECLINED
 							   : ACD_CAUSE_UNREACHABLE;
 		int64_t agent = l->agent;
-		drop_agent_leg(tc, l);
+		tel_drop_agent_leg(tc, l);
 		center_call_reject(t->c, tc->id, agent, cause);
 		break;
 	}
@@ -619,7 +551,7 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 	case SIPX_EV_ENDED: {
 		bool connected = l->connected;
 		int64_t agent = l->agent;
-		drop_agent_leg(tc, l);
+		tel_drop_agent_leg(tc, l);
 		if (connected)
 			center_call_hangup(t->c, tc->id, ACD_SIDE_AGENT);
 		else
@@ -640,7 +572,7 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 	default:
 		break;
 	}
-	call_maybe_free(tc);
+	tel_call_maybe_free(tc);
 }
 
 static void on_leg_event(void *arg, struct sipx_leg *leg, const struct sipx_event_info *info)
@@ -798,13 +730,13 @@ void telephony_stop(struct telephony *t)
 	struct tcall *tc;
 	for (uint32_t it = 0; idmap_next(&t->calls, &it, NULL, (void **)&tc);) {
 		for (unsigned i = 0; i < tc->n_agents; i++)
-			agent_leg_free(tc->agents[i]);
-		leg_clear(&tc->caller);
+			tel_agent_leg_free(tc->agents[i]);
+		tel_leg_clear(&tc->caller);
 		sb_free(tc);
 	}
 	idmap_release(&t->calls);
 	for (uint32_t it = 0; idmap_next(&t->features, &it, NULL, (void **)&tc);) {
-		leg_clear(&tc->caller);
+		tel_leg_clear(&tc->caller);
 		sb_free(tc);
 	}
 	idmap_release(&t->features);

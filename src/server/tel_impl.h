@@ -1,0 +1,112 @@
+/* tel_impl: the call controller's shared internals (telephony.c and the feature files beside it).
+ */
+#ifndef SB_SERVER_TEL_IMPL_H
+#define SB_SERVER_TEL_IMPL_H
+
+/*
+ * Only src/server/telephony*.c and tel_*.c include this. Everything here
+ * runs on the loop thread and belongs to one struct telephony.
+ */
+
+#include "base/idmap.h"
+#include "server/telephony.h"
+#include "sip/sipx.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct center;
+struct center_agent;
+struct media;
+struct media_leg;
+struct media_source;
+struct evl_timer;
+
+#define MAX_OFFERS 64 /* ring-all group bound (ACD_MAX_RING_ALL) */
+
+/* Feature codes an agent dials from their extension. */
+#define FC_LOGIN     "*41"
+#define FC_LOGOUT    "*42"
+#define FC_READY     "*43"
+#define FC_NOT_READY "*44" /* followed by a reason digit 1-9: 100 + digit */
+#define FC_WRAPUP    "*45"
+
+struct tcall;
+
+/* One leg of a call: a SIP dialog and its RTP endpoint. */
+struct tleg {
+	struct tcall *call;
+	struct sipx_leg *sip;
+	struct media_leg *media;
+	int64_t agent; /* agent legs: whose phone */
+	bool answered;
+	bool connected; /* the center connected this agent */
+};
+
+struct tcall {
+	uint64_t id;  /* the center's call id (0 before it entered) */
+	uint64_t fid; /* feature-code calls: their key in telephony.features */
+	struct telephony *t;
+	struct tleg caller;
+	struct tleg *agents[MAX_OFFERS]; /* legs ringing or talking to agents */
+	unsigned n_agents;
+	bool feature; /* a feature-code call, not a queue call */
+	bool caller_gone;
+	char number[SIPX_USER_MAX]; /* the caller's number as the agent's phone shows it */
+};
+
+enum act_kind {
+	ACT_OFFER = 1,	 /* ring the agent */
+	ACT_STOP,	 /* stop ringing the agent (cancel, ring-no-answer, lost ring-all) */
+	ACT_CONNECT,	 /* bridge caller and agent */
+	ACT_CALLER_OUT,	 /* the ACD let the caller go (timeout, callback): hang up the caller */
+	ACT_AGENT_OUT,	 /* the caller hung up a connected call: hang up the agent */
+	ACT_CALLER_BYE,	 /* the agent hung up: hang up the caller */
+	ACT_REJECT,	 /* tell the center an offer cannot be delivered */
+	ACT_TRANSFERRED, /* the call went to another queue: hang up its agent, music again */
+	ACT_ABANDONED,	 /* the caller left before an answer: hang up any agent leg left */
+	ACT_HOLD,	 /* the caller hears music while the agent holds */
+	ACT_UNHOLD,	 /* caller and agent hear each other again */
+};
+
+struct act {
+	enum act_kind kind;
+	uint64_t call;
+	int64_t agent;
+};
+
+struct telephony {
+	struct center *c;
+	struct telephony_config cfg;
+	struct sipx *sip;
+	struct media *media;
+	struct media_source *moh;
+	struct idmap calls;    /* center call id -> struct tcall */
+	struct idmap features; /* feature-code calls (never entered): fid -> struct tcall */
+	uint64_t next_fid;
+	struct act *acts;
+	unsigned n_acts, cap_acts;
+	struct evl_timer *defer;
+	char sounds[256];
+	struct tcall *entering; /* the call being entered: its ENTER event names its id */
+};
+
+/* Releases a leg's SIP dialog (no more events) and frees its media. */
+void tel_leg_clear(struct tleg *l);
+void tel_agent_leg_free(struct tleg *l);
+struct tleg *tel_find_agent_leg(struct tcall *tc, int64_t agent);
+/* Removes an agent leg from its call and frees it. */
+void tel_drop_agent_leg(struct tcall *tc, struct tleg *l);
+/* Frees a call once nothing refers to it any more. */
+void tel_call_maybe_free(struct tcall *tc);
+/* Queues an act for the next loop turn (after the center call that caused it returned). */
+void tel_defer(struct telephony *t, enum act_kind kind, uint64_t call, int64_t agent);
+/* Where an agent's phone is: its newest registration, or its static contact. */
+bool tel_agent_target(struct telephony *t, const struct center_agent *a, char *uri, size_t n);
+/* Rings an agent's phone for the call (the center is told when it cannot be reached). */
+void tel_ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id);
+/* Answers the caller's leg with our SDP. */
+int tel_answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_invite *inv);
+
+#endif

@@ -120,6 +120,8 @@ void serve_usage(FILE *f)
 		"  --tls-cert FILE     PEM certificate chain: serve HTTPS (needs --tls-key)\n"
 		"  --tls-key FILE      PEM private key\n"
 		"  --sip ADDR:PORT     SIP address, UDP and TCP (default 127.0.0.1:5060)\n"
+		"  --trunk ADDR:PORT   where calls to outside numbers go: a SIP trunk or gateway\n"
+		"                      (outbound campaigns, transfers to a number); default: none\n"
 		"  --config FILE       JSON settings (keys as the long options with '_' for '-',\n"
 		"                      plus tuning keys, see docs/internals/http.md); flags win\n"
 		"  --demo              seed the demo center into an empty database (users admin,\n"
@@ -300,6 +302,7 @@ static int load_file(struct serve_config *c, const char *file)
 					   "http",
 					   "sip",
 					   "sip_min_expires",
+					   "trunk",
 					   "tls_cert",
 					   "tls_key",
 					   "demo",
@@ -335,11 +338,14 @@ static int load_file(struct serve_config *c, const char *file)
 	if ((rc = cfg_path(j, "data", &c->data_dir, file)) ||
 	    (rc = cfg_addr(j, "http", &c->http, file)) ||
 	    (rc = cfg_addr(j, "sip", &c->sip, file)) ||
+	    (rc = cfg_addr(j, "trunk", &c->trunk, file)) ||
 	    (rc = cfg_path(j, "tls_cert", &c->tls_cert, file)) ||
 	    (rc = cfg_path(j, "tls_key", &c->tls_key, file)))
 		goto out;
 	if (cJSON_GetObjectItemCaseSensitive(j, "sip"))
 		c->sip_given = true;
+	if (cJSON_GetObjectItemCaseSensitive(j, "trunk"))
+		c->trunk_given = true;
 	v = c->sip_min_expires;
 	if ((rc = cfg_i64(j, "sip_min_expires", 1, 3600, &v, file)))
 		goto out;
@@ -407,7 +413,8 @@ enum {
 	OPT_CONFIG,
 	OPT_DEMO,
 	OPT_LIST,
-	OPT_TRAFFIC
+	OPT_TRAFFIC,
+	OPT_TRUNK
 };
 
 int serve_config_parse(struct serve_config *c, int argc, char **argv)
@@ -416,6 +423,7 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 	    {"data", required_argument, NULL, OPT_DATA},
 	    {"http", required_argument, NULL, OPT_HTTP},
 	    {"sip", required_argument, NULL, OPT_SIP},
+	    {"trunk", required_argument, NULL, OPT_TRUNK},
 	    {"tls-cert", required_argument, NULL, OPT_CERT},
 	    {"tls-key", required_argument, NULL, OPT_KEY},
 	    {"config", required_argument, NULL, OPT_CONFIG},
@@ -461,6 +469,11 @@ int serve_config_parse(struct serve_config *c, int argc, char **argv)
 			if (serve_addr_parse(optarg, &c->sip, err, sizeof(err)))
 				return bad("--sip", err);
 			c->sip_given = true;
+			break;
+		case OPT_TRUNK:
+			if (serve_addr_parse(optarg, &c->trunk, err, sizeof(err)))
+				return bad("--trunk", err);
+			c->trunk_given = true;
 			break;
 		case OPT_CERT:
 			if (set_str(&c->tls_cert, optarg))

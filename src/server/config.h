@@ -23,6 +23,8 @@ struct serve_config {
 	struct serve_addr http, sip;
 	bool sip_given;		  /* --sip or "sip" in the file: failing to bind it is fatal */
 	unsigned sip_min_expires; /* s: shortest registration accepted ("sip_min_expires") */
+	struct serve_addr trunk;  /* where calls to outside numbers go (--trunk, "trunk") */
+	bool trunk_given;	  /* port 0 otherwise: no outside calls */
 	char *tls_cert, *tls_key; /* file paths */
 	char *config_file;
 	bool demo;

@@ -188,7 +188,9 @@ static void on_replay_page(int err, struct store_rs *rs, void *arg)
 		    .seq = se.seq,
 		    .ts_ms = se.ev.time,
 		    .type = se.kind,
-		    .data = data ? data : se.data ? se.data : "{}",
+		    .data = data      ? data
+			    : se.data ? se.data
+				      : "{}",
 		};
 		center_event_scope(d->center, &se, &ev.client_id, &ev.team_id, &ev.agent_id,
 				   &ev.user_id, &ev.roles);
@@ -263,6 +265,13 @@ static int start_telephony(struct daemon *d)
 	telephony_config_default(&tc);
 	tc.sip_addr = addr;
 	tc.reg_min_expires = d->cfg.sip_min_expires;
+	char trunk[SERVE_ADDR_MAX + 16];
+	if (d->cfg.trunk_given) {
+		const struct serve_addr *ta = &d->cfg.trunk;
+		snprintf(trunk, sizeof(trunk), "%s%s%s:%u", ta->v6 ? "[" : "", ta->host,
+			 ta->v6 ? "]" : "", ta->port);
+		tc.trunk_addr = trunk;
+	}
 	int err = telephony_start(&d->tel, d->center, &tc);
 	if (err == EADDRINUSE && !d->cfg.sip_given) {
 		/* the default port is taken (another daemon, a PBX): run without phones */
@@ -332,8 +341,8 @@ static int wire(struct daemon *d)
 	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
 	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
 		return err;
-	struct api_config apc = {d->http, d->center, d->store, d->users, d->auth, c->data_dir,
-				 poster_post, d->poster, c->pwhash_cost};
+	struct api_config apc = {d->http,     d->center,   d->store,  d->users,	     d->auth,
+				 c->data_dir, poster_post, d->poster, c->pwhash_cost};
 	return api_start(&d->api, &apc);
 }
 
@@ -487,9 +496,10 @@ int serve_main(int argc, char **argv)
 		goto out;
 	}
 	if (d->cfg.demo)
-		fprintf(stderr, "switchboard: demo logins admin, super1, qa1, planner1, lead1, lead2, "
-				"agent1..agent24 (password: demo); agent N's phone is SIP extension "
-				"1000+N, password demo\n");
+		fprintf(stderr,
+			"switchboard: demo logins admin, super1, qa1, planner1, lead1, lead2, "
+			"agent1..agent24 (password: demo); agent N's phone is SIP extension "
+			"1000+N, password demo\n");
 	else if (userdir_count(d->users) == 0)
 		fprintf(stderr, "switchboard: no users yet; use --demo to try it out\n");
 	printf("switchboard: open %s://%s%s%s:%u/ in a browser (data in %s)\n",

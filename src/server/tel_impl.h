@@ -89,6 +89,7 @@ struct telephony {
 	unsigned n_acts, cap_acts;
 	struct evl_timer *defer;
 	char sounds[256];
+	char trunk[80];		/* cfg.trunk_addr points here */
 	struct tcall *entering; /* the call being entered: its ENTER event names its id */
 };
 
@@ -106,6 +107,9 @@ void tel_defer(struct telephony *t, enum act_kind kind, uint64_t call, int64_t a
 bool tel_agent_target(struct telephony *t, const struct center_agent *a, char *uri, size_t n);
 /* Rings an agent's phone for the call (the center is told when it cannot be reached). */
 void tel_ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id);
+/* The SIP URI that calls an outside number (E.164 or as dialled) through the trunk: ENOENT when
+ * no trunk is set, EINVAL when the number holds anything but digits and a leading '+'. */
+int tel_number_target(struct telephony *t, const char *number, char *uri, size_t n);
 /* Answers the caller's leg with our SDP. */
 int tel_answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_invite *inv);
 

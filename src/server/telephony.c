@@ -165,6 +165,20 @@ bool tel_agent_target(struct telephony *t, const struct center_agent *a, char *u
 	return false;
 }
 
+int tel_number_target(struct telephony *t, const char *number, char *uri, size_t n)
+{
+	if (!t->cfg.trunk_addr || !t->cfg.trunk_addr[0])
+		return ENOENT;
+	if (!number[0])
+		return EINVAL;
+	for (const char *p = number; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p == '+' && p == number && p[1])))
+			return EINVAL;
+	if (snprintf(uri, n, "sip:%s@%s", number, t->cfg.trunk_addr) >= (int)n)
+		return EINVAL;
+	return 0;
+}
+
 void tel_ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id)
 {
 	const struct center_agent *a = center_agent(t->c, agent_id);
@@ -668,6 +682,11 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 		return ENOMEM;
 	t->c = c;
 	t->cfg = *cfg;
+	if (cfg->trunk_addr) {
+		snprintf(t->trunk, sizeof(t->trunk), "%s", cfg->trunk_addr);
+		t->cfg.trunk_addr = t->trunk;
+	}
+	t->cfg.sip_addr = NULL; /* the caller's buffer: only used here, at start */
 	idmap_init(&t->calls);
 	idmap_init(&t->features);
 	snprintf(t->sounds, sizeof(t->sounds), "%s", cfg->sounds_dir);

@@ -28,6 +28,7 @@ struct telephony_config {
 	const char *sounds_dir;	   /* prompts (Debian's asterisk-core-sounds-en-wav) */
 	const char *realm;	   /* digest realm: the one the agents' HA1 were made with */
 	unsigned reg_min_expires;  /* s; shortest registration accepted (0: the stack's 60) */
+	const char *trunk_addr; /* "127.0.0.1:5080": where outside numbers are called; NULL: none */
 };
 
 void telephony_config_default(struct telephony_config *cfg);

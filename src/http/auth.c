@@ -545,3 +545,8 @@ unsigned auth_end_user_sessions(struct auth *a, uint64_t user_id)
 		sse_hub_end_user(a->hub, user_id);
 	return sessions_delete_user(a->sessions, user_id);
 }
+
+struct sessions *auth_sessions(struct auth *a)
+{
+	return a->sessions;
+}

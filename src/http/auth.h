@@ -30,6 +30,7 @@ struct http_server;
 struct userdir;
 struct sse_hub;
 struct metrics;
+struct sessions;
 
 /* Records who changed what: action ("login", "logout", "login_failed", "unlock"), actor and subject
  * user ids; detail is owned by the callee (may be NULL). */
@@ -65,6 +66,9 @@ int auth_add_metrics(struct auth *a, struct metrics *m);
 void auth_stop(struct auth *a);
 /* Frees auth and unhooks it from the server. Free the hub given to auth_alloc first. */
 void auth_free(struct auth *a);
+
+/* The session table (its times are clock_mono_ms): for keeping sessions in storage. */
+struct sessions *auth_sessions(struct auth *a);
 
 /* Ends every session of a user (disabled, removed, password changed); returns how many. */
 unsigned auth_end_user_sessions(struct auth *a, uint64_t user_id);

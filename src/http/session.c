@@ -10,7 +10,13 @@
 struct sessions {
 	struct idmap map; /* key -> struct session */
 	int64_t idle_ms, max_ms;
+	struct sessions_hooks hooks;
 };
+
+void sessions_set_hooks(struct sessions *s, const struct sessions_hooks *h)
+{
+	s->hooks = *h;
+}
 
 int sessions_alloc(struct sessions **sp, int64_t idle_ms, int64_t max_ms)
 {
@@ -55,14 +61,20 @@ bool session_token_wellformed(const char *t, size_t len)
 	return true;
 }
 
+/* The table's key: the hash's first 8 bytes (never 0). */
+static uint64_t hash_key(const unsigned char hash[SESSION_HASH_LEN])
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = (k << 8) | hash[i];
+	return k ? k : 1;
+}
+
 static void token_hash(const char *token, size_t len, unsigned char hash[SESSION_HASH_LEN],
 		       uint64_t *key)
 {
 	crypto_generichash(hash, SESSION_HASH_LEN, (const unsigned char *)token, len, NULL, 0);
-	uint64_t k = 0;
-	for (int i = 0; i < 8; i++)
-		k = (k << 8) | hash[i];
-	*key = k ? k : 1;
+	*key = hash_key(hash);
 }
 
 static void random_token(char out[SESSION_TOKEN_LEN + 1])
@@ -88,12 +100,14 @@ int sessions_create(struct sessions *s, uint64_t user_id, int64_t now,
 	} while (idmap_get(&s->map, se->key));
 	random_token(se->csrf);
 	se->user_id = user_id;
-	se->created_ms = se->last_ms = now;
+	se->created_ms = se->last_ms = se->touched_ms = now;
 	if (idmap_put(&s->map, se->key, se) != 0) {
 		sb_free(se);
 		sodium_memzero(token, SESSION_TOKEN_LEN + 1);
 		return ENOMEM;
 	}
+	if (s->hooks.saved)
+		s->hooks.saved(se, s->hooks.arg);
 	if (out)
 		*out = se;
 	return 0;
@@ -120,7 +134,39 @@ const struct session *sessions_lookup(struct sessions *s, const char *token, siz
 		return NULL;
 	}
 	se->last_ms = now;
+	if (s->hooks.touched && now - se->touched_ms >= s->hooks.touch_ms) {
+		se->touched_ms = now;
+		s->hooks.touched(se, s->hooks.arg);
+	}
 	return se;
+}
+
+int sessions_restore(struct sessions *s, const unsigned char hash[SESSION_HASH_LEN],
+		     uint64_t user_id, const char *csrf, int64_t created_ms, int64_t last_ms,
+		     int64_t now)
+{
+	if (!csrf || strlen(csrf) != SESSION_TOKEN_LEN || last_ms < created_ms)
+		return EINVAL;
+	struct session probe = {.created_ms = created_ms, .last_ms = last_ms};
+	if (expired(s, &probe, now))
+		return ETIMEDOUT;
+	uint64_t k = hash_key(hash);
+	if (idmap_get(&s->map, k))
+		return EEXIST;
+	struct session *se = sb_zalloc(sizeof(*se));
+	if (!se)
+		return ENOMEM;
+	se->key = k;
+	memcpy(se->hash, hash, SESSION_HASH_LEN);
+	memcpy(se->csrf, csrf, SESSION_TOKEN_LEN + 1);
+	se->user_id = user_id;
+	se->created_ms = created_ms;
+	se->last_ms = se->touched_ms = last_ms;
+	if (idmap_put(&s->map, k, se) != 0) {
+		sb_free(se);
+		return ENOMEM;
+	}
+	return 0;
 }
 
 const struct session *sessions_get(const struct sessions *s, uint64_t key)
@@ -139,6 +185,8 @@ int sessions_delete(struct sessions *s, uint64_t key)
 	struct session *se = idmap_del(&s->map, key);
 	if (!se)
 		return ENOENT;
+	if (s->hooks.dropped)
+		s->hooks.dropped(se->hash, s->hooks.arg);
 	sodium_memzero(se, sizeof(*se));
 	sb_free(se);
 	return 0;

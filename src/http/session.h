@@ -6,8 +6,9 @@
  * A token is 32 random bytes as 43 characters of unpadded base64url; the
  * same token is the browser's cookie and an API client's bearer token. Only
  * its BLAKE2b hash is kept, so a copy of the table (or, later, of the
- * database) does not hand out live credentials. Sessions live in memory for
- * now: a restart logs everyone out until storage backs them.
+ * database) does not hand out live credentials. The table lives in memory;
+ * the optional hooks let the daemon keep a copy in storage (the hash, never
+ * the token) and bring sessions back after a restart.
  */
 
 #include <stdbool.h>
@@ -23,6 +24,7 @@ struct session {
 	uint64_t user_id;
 	char csrf[SESSION_TOKEN_LEN + 1];
 	int64_t created_ms, last_ms; /* monotonic */
+	int64_t touched_ms;	     /* last use reported to the hooks */
 };
 
 struct sessions;
@@ -53,6 +55,30 @@ unsigned sessions_delete_user(struct sessions *s, uint64_t user_id);
 /* Drops expired sessions. */
 void sessions_sweep(struct sessions *s, int64_t now);
 unsigned sessions_count(const struct sessions *s);
+
+/*
+ * Persistence hooks: `saved` when a session starts, `touched` when it is
+ * used again at least touch_ms after the last report (so storage holds its
+ * last use to within touch_ms), `dropped` when it ends for any reason
+ * (logout, expiry, its user's sessions ended). Any hook may be NULL.
+ */
+struct sessions_hooks {
+	void (*saved)(const struct session *se, void *arg);
+	void (*touched)(const struct session *se, void *arg);
+	void (*dropped)(const unsigned char hash[SESSION_HASH_LEN], void *arg);
+	void *arg;
+	int64_t touch_ms;
+};
+void sessions_set_hooks(struct sessions *s, const struct sessions_hooks *h);
+
+/*
+ * Brings back a session kept in storage, its times already on this table's
+ * clock. Returns 0, ETIMEDOUT (it has expired by now: the caller drops it),
+ * EEXIST or ENOMEM. The hooks are not told (storage has it already).
+ */
+int sessions_restore(struct sessions *s, const unsigned char hash[SESSION_HASH_LEN],
+		     uint64_t user_id, const char *csrf, int64_t created_ms, int64_t last_ms,
+		     int64_t now);
 
 /* True when text is 43 characters of base64url (the token shape). */
 bool session_token_wellformed(const char *t, size_t len);

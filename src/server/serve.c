@@ -5,6 +5,7 @@
 #include "server/api.h"
 #include "server/traffic.h"
 #include "server/telephony.h"
+#include "server/session_keep.h"
 #include "store/store.h"
 #include "base/clock.h"
 #include "http/auth.h"
@@ -329,6 +330,9 @@ static int wire(struct daemon *d)
 		return err;
 	if (d->center)
 		auth_set_audit(d->auth, evlog_audit, d->center);
+	if (d->store && (err = session_keep_start(d->store, d->auth, d->users,
+						  c->session_idle_ms, c->session_max_ms)))
+		return err;
 	if (d->center && c->demo_traffic &&
 	    (err = traffic_start(&d->traffic, d->center, d->store, &c->traffic)))
 		return err;
@@ -364,6 +368,7 @@ static void teardown(struct daemon *d)
 	traffic_stop(d->traffic); /* after the center, which calls its sink until closed */
 	d->traffic = NULL;
 	/* the store commits what is queued; its last completions land in the poster */
+	session_keep_stop(d->auth);
 	store_close(d->store);
 	d->store = NULL;
 	if (d->poster)

@@ -648,12 +648,21 @@ static const char v4_sqlite[] =
     "CREATE INDEX dial_attempts_campaign ON dial_attempts(campaign_id, time);";
 
 
+/*
+ * Version 8: login sessions kept across restarts (src/server/session_keep.c)
+ * in version 1's sessions table (token_hash: the token's BLAKE2b hash in
+ * hex, never the token; last_seen_at to within a minute), which also needs
+ * the session's CSRF token.
+ */
+static const char v8_sqlite[] = "ALTER TABLE sessions ADD COLUMN csrf TEXT;";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2, "web application: preferences, referrals and goals, escalations",
      {[STORE_SQLITE] = v2_sqlite}},
     {3, "quality: scorecards, evaluations, disputes, sampling, calibration, coaching", {[STORE_SQLITE] = v3_sqlite}},
     {4, "outbound: campaigns, lead lists and leads, do-not-call, dial attempts", {[STORE_SQLITE] = v4_sqlite}},
+    {8, "login sessions kept across restarts", {[STORE_SQLITE] = v8_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -184,6 +184,53 @@ def test_failed_login_is_held(binary):
         assert st == 401 and held >= 0.35, held
 
 
+def test_sessions_survive_restart(binary):
+    """Logins are kept in storage: a restart (or a crash) does not log anyone out, but what ended
+    before it stays ended: logouts, expired sessions, users disabled."""
+    with Server(binary, settings={"session_idle_s": 4}) as s:
+        a_token, a_csrf, _ = s.login("agent1")
+        b_token, _, b_cookie = s.login("agent2")
+        c_token, _, _ = s.login("agent3")
+        admin, _, _ = s.login("admin")
+        st, _, _ = s.json("POST", "/api/v1/logout", token=b_token)
+        assert st == 204
+        st, _, me = s.json("GET", "/api/v1/me", token=c_token)
+        st, _, doc = s.json("PUT", "/api/v1/users/%d" % me["user"]["id"], {"active": False},
+                            token=admin)
+        assert st == 200, doc
+        st, _, _ = s.json("GET", "/api/v1/me", token=c_token)
+        assert st == 401
+        assert s.stop() == 0
+        s.start()
+        assert "login sessions kept" in s.stderr() or "login session kept" in s.stderr()
+        st, _, me = s.json("GET", "/api/v1/me", token=a_token)
+        assert st == 200 and me["user"]["username"] == "agent1", me
+        assert me["csrf_token"] == a_csrf  # the same session, not a new one
+        st, _, me = s.json("GET", "/api/v1/me", cookie=a_token)
+        assert st == 200 and me["auth"] == "cookie"
+        for gone in (b_token, b_cookie, c_token):
+            st, _, _ = s.json("GET", "/api/v1/me", token=gone)
+            assert st == 401
+        # a crash: the login was committed before the kill
+        d_token, _, _ = s.login("agent4")
+        time.sleep(1.0)
+        s.proc.kill()
+        s.proc.wait()
+        s.err.close()
+        s.start()
+        st, _, _ = s.json("GET", "/api/v1/me", token=d_token)
+        assert st == 200
+        # idle past the limit while the daemon was down: not brought back
+        assert s.stop() == 0
+        time.sleep(4.5)
+        s.start()
+        for t in (a_token, d_token):
+            st, _, _ = s.json("GET", "/api/v1/me", token=t)
+            assert st == 401
+        st, _, _ = s.json("POST", "/api/v1/logout", token=admin)
+        assert st == 401
+
+
 if __name__ == "__main__":
     run([test_login_and_me, test_csrf, test_logout, test_roles, test_backoff,
-         test_backoff_per_address, test_failed_login_is_held])
+         test_backoff_per_address, test_failed_login_is_held, test_sessions_survive_restart])

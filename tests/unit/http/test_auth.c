@@ -160,6 +160,85 @@ static void test_sessions(void **state)
 	sessions_free(s);
 }
 
+/* What the persistence hooks saw. */
+struct seen {
+	unsigned saved, touched, dropped;
+	unsigned char last_dropped[SESSION_HASH_LEN];
+	int64_t last_touch;
+};
+
+static void h_saved(const struct session *se, void *arg)
+{
+	(void)se;
+	((struct seen *)arg)->saved++;
+}
+
+static void h_touched(const struct session *se, void *arg)
+{
+	struct seen *w = arg;
+	w->touched++;
+	w->last_touch = se->last_ms;
+}
+
+static void h_dropped(const unsigned char hash[SESSION_HASH_LEN], void *arg)
+{
+	struct seen *w = arg;
+	w->dropped++;
+	memcpy(w->last_dropped, hash, SESSION_HASH_LEN);
+}
+
+static void test_session_hooks_and_restore(void **state)
+{
+	(void)state;
+	struct sessions *s;
+	struct seen w = {0};
+	assert_int_equal(sessions_alloc(&s, 1000, 5000), 0);
+	struct sessions_hooks h = {h_saved, h_touched, h_dropped, &w, 300};
+	sessions_set_hooks(s, &h);
+	char tok[SESSION_TOKEN_LEN + 1];
+	const struct session *se;
+	assert_int_equal(sessions_create(s, 7, 0, tok, &se), 0);
+	assert_int_equal(w.saved, 1);
+	/* uses are reported at most every touch_ms */
+	sessions_lookup(s, tok, strlen(tok), 100);
+	sessions_lookup(s, tok, strlen(tok), 299);
+	assert_int_equal(w.touched, 0);
+	sessions_lookup(s, tok, strlen(tok), 300);
+	sessions_lookup(s, tok, strlen(tok), 400);
+	assert_int_equal(w.touched, 1);
+	assert_int_equal(w.last_touch, 300);
+	unsigned char hash[SESSION_HASH_LEN];
+	char csrf[SESSION_TOKEN_LEN + 1];
+	memcpy(hash, se->hash, sizeof(hash));
+	memcpy(csrf, se->csrf, sizeof(csrf));
+	/* a restart: a new table brings the session back under the same token */
+	sessions_free(s); /* freeing is not ending: no drop reported */
+	assert_int_equal(w.dropped, 0);
+	assert_int_equal(sessions_alloc(&s, 1000, 5000), 0);
+	sessions_set_hooks(s, &h);
+	assert_int_equal(sessions_restore(s, hash, 7, csrf, 0, 400, 1300), 0);
+	assert_int_equal(w.saved, 1); /* storage has it already */
+	assert_int_equal(sessions_restore(s, hash, 7, csrf, 0, 400, 1300), EEXIST);
+	assert_int_equal(sessions_restore(s, hash, 7, "short", 0, 400, 1300), EINVAL);
+	se = sessions_lookup(s, tok, strlen(tok), 1350);
+	assert_non_null(se);
+	assert_int_equal(se->user_id, 7);
+	assert_string_equal(se->csrf, csrf);
+	/* idle too long, or too old: not restored */
+	assert_int_equal(sessions_restore(s, hash, 8, csrf, 0, 400, 1400), ETIMEDOUT);
+	assert_int_equal(sessions_restore(s, hash, 8, csrf, 0, 4900, 5000), ETIMEDOUT);
+	/* expiry, logout and a user's sessions ended all report the drop */
+	assert_null(sessions_lookup(s, tok, strlen(tok), 2400));
+	assert_int_equal(w.dropped, 1);
+	assert_memory_equal(w.last_dropped, hash, SESSION_HASH_LEN);
+	assert_int_equal(sessions_create(s, 9, 0, tok, &se), 0);
+	assert_int_equal(sessions_delete(s, se->key), 0);
+	assert_int_equal(sessions_create(s, 9, 0, tok, NULL), 0);
+	assert_int_equal(sessions_delete_user(s, 9), 1);
+	assert_int_equal(w.dropped, 3);
+	sessions_free(s);
+}
+
 static void test_userdir(void **state)
 {
 	(void)state;
@@ -344,8 +423,14 @@ static void test_pwhash_cancel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    TEST(test_window),	TEST(test_table),  TEST(test_reset_and_bounds), TEST(test_sessions),
-	    TEST(test_userdir), TEST(test_pwhash), TEST(test_pwhash_cancel),
+	    TEST(test_window),
+	    TEST(test_table),
+	    TEST(test_reset_and_bounds),
+	    TEST(test_sessions),
+	    TEST(test_session_hooks_and_restore),
+	    TEST(test_userdir),
+	    TEST(test_pwhash),
+	    TEST(test_pwhash_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

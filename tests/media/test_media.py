@@ -536,7 +536,9 @@ def test_dtmf_and_hold(d):
 
 def main():
     exe = sys.argv[1]
-    lo = int(sys.argv[2]) if len(sys.argv) > 2 else 24000 + 2 * (os.getpid() % 2000)
+    # between the daemon's RTP ports (20000-30000, other tests' daemons run in parallel) and the
+    # kernel's ephemeral ports (32768 and up, SIPp and the tests' own sockets)
+    lo = int(sys.argv[2]) if len(sys.argv) > 2 else 30100 + 2 * (os.getpid() % 1000)
     hi = int(sys.argv[3]) if len(sys.argv) > 3 else lo + 400
     for f in (MOH, PROMPT, TALK_A, TALK_B):
         if not os.path.exists(f):

@@ -307,6 +307,8 @@ enum {
 	M_HANDLED,
 	M_TRANSFERRED,
 	M_HOLDS,
+	M_CB_REQUESTED,
+	M_CB_FIRST,
 	M_COUNT
 };
 
@@ -319,7 +321,14 @@ static const struct store_stmt q_measures = {
     "  AND json_extract(c.attributes, '$.survey') BETWEEN 1 AND 5"
     "  THEN json_extract(c.attributes, '$.survey') ELSE 0 END,"
     " (c.agent_id IS NOT NULL AND c.t_connected IS NOT NULL AND c.t_disconnected IS NOT NULL),"
-    " (c.next_id IS NOT NULL OR c.disconnect_reason = 'transfer'), c.hold_count"
+    " (c.next_id IS NOT NULL OR c.disconnect_reason = 'transfer'), c.hold_count,"
+    /* a callback's request and first attempt (the telephony's IVR writes them) */
+    " CASE WHEN json_valid(c.attributes) AND json_type(c.attributes,"
+    "  '$.callback_requested_at') = 'integer'"
+    "  THEN json_extract(c.attributes, '$.callback_requested_at') ELSE 0 END,"
+    " CASE WHEN json_valid(c.attributes) AND json_type(c.attributes,"
+    "  '$.callback_first_attempt_at') = 'integer'"
+    "  THEN json_extract(c.attributes, '$.callback_first_attempt_at') ELSE 0 END"
     " FROM contacts c WHERE c.t_initiated >= $1 AND c.t_initiated < $2"
     " AND c.initiation <> 'transfer' AND c.initiation <> 'queue_transfer'"
     " AND c.initiation <> 'monitor'"
@@ -365,9 +374,10 @@ static void measures_got(struct api_op *op, int err, struct store_rs *rs, struct
 	struct mrow *rows = sb_calloc((size_t)n + 1, sizeof(*rows));
 	uint8_t *ratings = sb_calloc((size_t)n + 1, 1);
 	struct qa_call *calls = sb_calloc((size_t)n + 1, sizeof(*calls));
+	struct qa_callback *cbs = sb_calloc((size_t)n + 1, sizeof(*cbs));
 	cJSON *scope = api_qa_parse(p->scope);
 	cJSON *out = NULL;
-	if (!all || !status || !rows || !ratings || !calls || (p->scope && !scope)) {
+	if (!all || !status || !rows || !ratings || !calls || !cbs || (p->scope && !scope)) {
 		http_reply_error(req, 500, "internal", "out of memory");
 		goto done;
 	}
@@ -425,9 +435,15 @@ static void measures_got(struct api_op *op, int err, struct store_rs *rs, struct
 	cJSON *arr = cJSON_AddArrayToObject(out, "rows");
 	for (size_t i = 0; i < m;) {
 		size_t j = i;
-		size_t nr = 0, resolved = 0, repeated = 0;
+		size_t nr = 0, resolved = 0, repeated = 0, ncb = 0;
 		while (j < m && rows[j].key == rows[i].key) {
 			unsigned r = rows[j].row;
+			int64_t cb_req = store_rs_int(rs, r, M_CB_REQUESTED);
+			int64_t cb_first = store_rs_int(rs, r, M_CB_FIRST);
+			if (cb_req > 0)
+				cbs[ncb++] = (struct qa_callback){
+				    .requested = cb_req,
+				    .first_attempt = cb_first > 0 ? cb_first : QA_NO_TIME};
 			ratings[nr] = (uint8_t)store_rs_int(rs, r, M_SURVEY);
 			calls[nr] =
 			    (struct qa_call){.handled = store_rs_int(rs, r, M_HANDLED) != 0,
@@ -443,7 +459,9 @@ static void measures_got(struct api_op *op, int err, struct store_rs *rs, struct
 		}
 		struct qa_csat cs;
 		struct qa_call_rates cr;
-		if (qa_csat(ratings, nr, &cs, &qe) || qa_call_rates(calls, nr, &cr, &qe)) {
+		struct qa_frt frt;
+		if (qa_csat(ratings, nr, &cs, &qe) || qa_call_rates(calls, nr, &cr, &qe) ||
+		    qa_callback_frt(cbs, ncb, &frt, &qe)) {
 			cJSON_Delete(out);
 			out = NULL;
 			http_reply_error(req, 500, "internal", "measures: %s", qe.msg);
@@ -464,13 +482,34 @@ static void measures_got(struct api_op *op, int err, struct store_rs *rs, struct
 		json_add_i64(o, "handled", (int64_t)cr.handled);
 		api_qa_add_num(o, "transfer_rate", cr.transfer_rate);
 		api_qa_add_num(o, "hold_rate", cr.hold_rate);
+		json_add_i64(o, "callbacks", (int64_t)frt.callbacks);
+		json_add_i64(o, "callbacks_pending", (int64_t)frt.pending);
+		api_qa_add_num(o, "callback_frt_mean_ms", frt.mean_ms);
+		api_qa_add_num(o, "callback_frt_median_ms", frt.median_ms);
+		api_qa_add_num(o, "callback_frt_p90_ms", frt.p90_ms);
+		api_qa_add_num(o, "callback_frt_max_ms", frt.max_ms);
 		cJSON_AddItemToArray(arr, o);
 		i = j;
 	}
 	if (p->csv) {
-		static const char *const cols[] = {
-		    "group_id",	    "name", "period_start", "contacts",	     "surveyed",  "csat",
-		    "fcr_measured", "fcr",  "handled",	    "transfer_rate", "hold_rate", NULL};
+		static const char *const cols[] = {"group_id",
+						   "name",
+						   "period_start",
+						   "contacts",
+						   "surveyed",
+						   "csat",
+						   "fcr_measured",
+						   "fcr",
+						   "handled",
+						   "transfer_rate",
+						   "hold_rate",
+						   "callbacks",
+						   "callbacks_pending",
+						   "callback_frt_mean_ms",
+						   "callback_frt_median_ms",
+						   "callback_frt_p90_ms",
+						   "callback_frt_max_ms",
+						   NULL};
 		reply_csv(req, arr, cols, "measures.csv");
 	} else {
 		http_reply_json(req, 200, out);
@@ -484,6 +523,7 @@ done:
 	sb_free(rows);
 	sb_free(ratings);
 	sb_free(calls);
+	sb_free(cbs);
 }
 
 static void measures_start(struct http_req *req, struct api *a, bool csv)

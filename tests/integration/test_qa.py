@@ -558,6 +558,14 @@ def test_reports_and_csv(binary):
         contact(s, agent=6, t=base + 2 * DAY, customer_id=1, disposition_id=2)
         contact(s, agent=6, t=base + DAY, customer_id=2, disposition_id=13)
         contact(s, agent=6, t=base + 3 * DAY, customer_id=3, disposition_id=10)
+        # callbacks of agent 7 (docs/quality.md's example): asked for at 09:00, first attempts
+        # after 2, 5, 10, 45 and 90 minutes, one not yet attempted
+        nine = base + 9 * 3600000
+        for k, after in enumerate([2, 5, 10, 45, 90, None]):
+            at = {"callback_requested_at": nine}
+            if after is not None:
+                at["callback_first_attempt_at"] = nine + after * 60000
+            contact(s, agent=7, t=nine + k * 1000, attributes=json.dumps(at))
         m = q.ok("GET", "qa/reports/measures?by=agent&from=%d&to=%d" % (base, base + WEEK))
         rows = {r["group_id"]: r for r in m["rows"]}
         r5 = rows[5]
@@ -566,6 +574,13 @@ def test_reports_and_csv(binary):
         assert close(r5["hold_rate"], 3 / 10)
         r6 = rows[6]
         assert r6["fcr_measured"] == 4 and close(r6["fcr"], 3 / 4) and r6["csat"] is None
+        assert r6["callbacks"] == 0 and r6["callback_frt_mean_ms"] is None
+        r7 = rows[7]
+        assert r7["callbacks"] == 6 and r7["callbacks_pending"] == 1
+        assert close(r7["callback_frt_mean_ms"], 30.4 * 60000)
+        assert close(r7["callback_frt_median_ms"], 10 * 60000)
+        assert close(r7["callback_frt_p90_ms"], 90 * 60000)
+        assert close(r7["callback_frt_max_ms"], 90 * 60000)
         st, h, data = s.request("GET", "/api/v1/qa/reports/measures.csv?by=agent&from=%d&to=%d"
                                 % (base, base + WEEK), token=q.token)
         assert st == 200 and "csat" in data.decode().splitlines()[0]

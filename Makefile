@@ -4,7 +4,7 @@
 # Packages needed to build and test; the lists grow as subsystems land.
 DEPS_BUILD = gcc pkg-config meson ninja-build libcmocka-dev libcjson-dev libre-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev librem-dev nodejs
 DEPS_TEST  = $(DEPS_BUILD) python3 openssl tzdata chromium sip-tester baresip-core \
-             asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
+             asterisk-moh-opsound-wav asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav espeak-ng
 DEPS_BENCH = $(DEPS_BUILD) python3 python3-simpy python3-scipy wrk nginx chromium sip-tester kamailio \
              asterisk-moh-opsound-wav asterisk-core-sounds-en-wav
 

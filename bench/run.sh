@@ -27,6 +27,7 @@ run calls python3 bench/bench_calls.py "$B/src/cli/switchboard"
 run media_calls python3 bench/bench_media_calls.py "$B/src/cli/switchboard" "$B/bench/bench_media"
 run sim "$B/bench/bench_sim" /usr/bin/python3 bench/ref/sim_simpy.py
 run dialer "$B/bench/bench_dialer"
+run dial_calls python3 bench/bench_dial_calls.py "$B/src/cli/switchboard"
 run wallboard node bench/bench_wallboard.mjs "$B/src/cli/switchboard"
 
 python3 - "$lines" bench/results.json <<'PY'

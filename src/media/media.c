@@ -1,6 +1,8 @@
-/* media: legs and their sockets, the relay (forwarding on receipt), the media clock and its players. */
+/* media: legs and their sockets, the relay (forwarding on receipt), the media clock and its
+ * players. */
 #include "media/media_impl.h"
 #include "media/g711.h"
+#include "media/media_rec.h"
 #include "base/mem.h"
 
 #include <errno.h>
@@ -53,8 +55,8 @@ static void clock_arm(struct media *m)
 	uint64_t t = mclock_due(m->epoch_ns, mono_ns()) + 1;
 	int64_t at = m->epoch_ns + (int64_t)t * MCLOCK_TICK_NS;
 	struct itimerspec its = {
-		.it_value = {.tv_sec = at / 1000000000LL, .tv_nsec = at % 1000000000LL},
-		.it_interval = {.tv_sec = 0, .tv_nsec = MCLOCK_TICK_NS},
+	    .it_value = {.tv_sec = at / 1000000000LL, .tv_nsec = at % 1000000000LL},
+	    .it_interval = {.tv_sec = 0, .tv_nsec = MCLOCK_TICK_NS},
 	};
 	if (timerfd_settime(m->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
 		m->tick = t;
@@ -74,7 +76,7 @@ static uint64_t next_tick(const struct media *m)
 	return m->armed ? m->tick : mclock_due(m->epoch_ns, mono_ns()) + 1;
 }
 
-static void slot_add(struct media_leg *l)
+void slot_add(struct media_leg *l)
 {
 	struct media *m = l->m;
 	if (l->slot < 0)
@@ -85,7 +87,7 @@ static void slot_add(struct media_leg *l)
 		clock_arm(m);
 }
 
-static void slot_remove(struct media_leg *l)
+void slot_remove(struct media_leg *l)
 {
 	struct media *m = l->m;
 	dlist_unlink(&l->slot_le);
@@ -108,8 +110,8 @@ static const struct maddr *leg_dst(const struct media_leg *l)
 static int leg_sendto(struct media_leg *l, const struct maddr *dst, const uint8_t *p, size_t len)
 {
 	/* once latched the socket is connected: no route lookup per packet */
-	ssize_t r = l->connected ? send(l->fd, p, len, 0)
-				 : sendto(l->fd, p, len, 0, &dst->u.sa, dst->len);
+	ssize_t r =
+	    l->connected ? send(l->fd, p, len, 0) : sendto(l->fd, p, len, 0, &dst->u.sa, dst->len);
 	if (r < 0) {
 		l->st.tx_errors++;
 		return errno;
@@ -157,6 +159,12 @@ static void once_finished(struct media_leg *l)
 static void leg_play(struct media_leg *l, uint64_t period, int64_t sched_ns)
 {
 	bool alaw = l->codec == MEDIA_PCMA;
+	if (l->hear == HEAR_MIX) { /* what the members it hears said (media_mix.c) */
+		const uint8_t *f = mix_frame(l, period);
+		if (f)
+			leg_send_frame(l, f, period, sched_ns);
+		return;
+	}
 	if (l->hear == HEAR_SOURCE) {
 		const uint8_t *f = source_frame(l->src, period, alaw);
 		if (f)
@@ -192,7 +200,8 @@ static void clock_serve(struct media *m, uint64_t t)
 static void run_done(struct media *m)
 {
 	while (!dlist_empty(&m->done)) {
-		struct media_leg *l = container_of(dlist_first(&m->done), struct media_leg, done_le);
+		struct media_leg *l =
+		    container_of(dlist_first(&m->done), struct media_leg, done_le);
 		void (*done)(void *) = l->pending_done;
 		void *arg = l->pending_arg;
 		dlist_unlink(&l->done_le);
@@ -293,10 +302,13 @@ static char leg_packet(struct media_leg *l, uint8_t *p, size_t len, bool trunc,
 	mrtp_rx_update(&l->rx, h.ssrc, h.seq);
 	if (audio) {
 		l->st.rx_nonzero += mg711_loud(p + h.off, h.plen, h.pt == MG711_PCMA);
+		if (l->rec) /* recorded: a copy for the recording (media_rec.c) */
+			rec_tap(l, p + h.off, h.plen, h.pt == MG711_PCMA);
 	} else {
 		char d;
 		bool end;
-		if (!mrtp_telev(p + h.off, h.plen, &d, &end) && (!l->dtmf_seen || h.ts != l->dtmf_ts)) {
+		if (!mrtp_telev(p + h.off, h.plen, &d, &end) &&
+		    (!l->dtmf_seen || h.ts != l->dtmf_ts)) {
 			l->dtmf_seen = true;
 			l->dtmf_ts = h.ts; /* one event: one timestamp, however many packets */
 			if (d) {
@@ -307,6 +319,8 @@ static char leg_packet(struct media_leg *l, uint8_t *p, size_t len, bool trunc,
 	}
 	if (l->hear == HEAR_BRIDGE)
 		relay(l, l->peer, p, len, &h, event, now);
+	else if (l->hear == HEAR_MIX && audio)
+		mix_input(l, p + h.off, h.plen, h.pt == MG711_PCMA);
 	return digit;
 }
 
@@ -360,12 +374,12 @@ static void leg_rtcp_h(int flags, void *arg)
 void media_config_default(struct media_config *cfg)
 {
 	*cfg = (struct media_config){
-		.addr = "127.0.0.1",
-		.sdp_addr = NULL,
-		.port_min = 10000,
-		.port_max = 20000,
-		.sock_buf = 256 * 1024,
-		.tos = 0xb8,
+	    .addr = "127.0.0.1",
+	    .sdp_addr = NULL,
+	    .port_min = 10000,
+	    .port_max = 20000,
+	    .sock_buf = 256 * 1024,
+	    .tos = 0xb8,
 	};
 }
 
@@ -436,6 +450,7 @@ void media_free(struct media *m)
 	while (!dlist_empty(&m->sources))
 		media_source_close(container_of(dlist_first(&m->sources), struct media_source, le));
 	clips_free(m);
+	mrec_writer_free(m->recw); /* after the queued writes and deletions */
 	fd_close(m->tfd);
 	close(m->tfd);
 	sb_free(m);
@@ -444,19 +459,19 @@ void media_free(struct media *m)
 void media_stats(const struct media *m, struct media_stats *out)
 {
 	*out = (struct media_stats){
-		.legs = m->nlegs,
-		.players = m->nplayers,
-		.bridges = m->nbridges,
-		.sources = m->nsources,
-		.clock_late_p50_ms = (double)mhist_pct(&m->late, 0.50) / 1000.0,
-		.clock_late_p99_ms = (double)mhist_pct(&m->late, 0.99) / 1000.0,
-		.clock_late_max_ms = (double)m->late.max_us / 1000.0,
-		.clock_packets = m->late.n,
-		.clock_skipped = m->skipped,
-		.rx_packets = m->rx_packets,
-		.tx_packets = m->tx_packets,
-		.relayed = m->relayed,
-		.dropped = m->dropped,
+	    .legs = m->nlegs,
+	    .players = m->nplayers,
+	    .bridges = m->nbridges,
+	    .sources = m->nsources,
+	    .clock_late_p50_ms = (double)mhist_pct(&m->late, 0.50) / 1000.0,
+	    .clock_late_p99_ms = (double)mhist_pct(&m->late, 0.99) / 1000.0,
+	    .clock_late_max_ms = (double)m->late.max_us / 1000.0,
+	    .clock_packets = m->late.n,
+	    .clock_skipped = m->skipped,
+	    .rx_packets = m->rx_packets,
+	    .tx_packets = m->tx_packets,
+	    .relayed = m->relayed,
+	    .dropped = m->dropped,
 	};
 }
 
@@ -578,6 +593,10 @@ void leg_hear_nothing(struct media_leg *l)
 		l->src = NULL;
 		slot_remove(l);
 		break;
+	case HEAR_MIX:
+		mix_detach(l);
+		slot_remove(l);
+		break;
 	case HEAR_ONCE:
 		clip_put(l->once);
 		l->once = NULL;
@@ -596,6 +615,8 @@ static void leg_destroy(struct media_leg *l)
 {
 	struct media *m = l->m;
 	leg_hear_nothing(l);
+	if (l->rec)
+		rec_leg_gone(l);
 	dlist_unlink(&l->done_le);
 	fd_close(l->fd);
 	close(l->fd);

@@ -1,4 +1,5 @@
-/* media: RTP legs anchored in the daemon: SDP offer/answer, relaying between legs, music and prompts on one media clock. */
+/* media: RTP legs anchored in the daemon: SDP offer/answer, relaying between legs, music and
+ * prompts on one media clock. */
 #ifndef SB_MEDIA_MEDIA_H
 #define SB_MEDIA_MEDIA_H
 
@@ -38,9 +39,10 @@ struct media_leg;
 struct media_source;
 
 struct media_config {
-	const char *addr;     /* IP to bind RTP sockets to, e.g. "127.0.0.1" (may be "0.0.0.0") */
-	const char *sdp_addr; /* IP to put in SDP (NULL: addr; must be set when addr is a wildcard) */
-	uint16_t port_min;    /* RTP port range [min, max): even ports, RTCP on the next */
+	const char *addr; /* IP to bind RTP sockets to, e.g. "127.0.0.1" (may be "0.0.0.0") */
+	const char
+	    *sdp_addr;	   /* IP to put in SDP (NULL: addr; must be set when addr is a wildcard) */
+	uint16_t port_min; /* RTP port range [min, max): even ports, RTCP on the next */
 	uint16_t port_max;
 	int sock_buf; /* socket receive/send buffer bytes (0: the system's default) */
 	int tos;      /* IP TOS / traffic class of RTP (0xb8 = DSCP EF; -1: leave as is) */
@@ -124,7 +126,8 @@ int media_leg_sdp_reoffer(struct media_leg *l, const char *offer, size_t offer_l
 int media_bridge(struct media_leg *a, struct media_leg *b);
 /* Ends the leg's bridge (both legs then hear nothing: nothing is sent). */
 void media_unbridge(struct media_leg *l);
-/* The leg hears the source (music, a prompt loop); stops any bridge. Same source again: no change. */
+/* The leg hears the source (music, a prompt loop); stops any bridge. Same source again: no change.
+ */
 int media_play(struct media_leg *l, struct media_source *s);
 /*
  * The leg hears one file once, then done(arg) runs (for announcements) from
@@ -168,5 +171,30 @@ struct media_stats {
 void media_stats(const struct media *m, struct media_stats *out);
 /* Restarts the clock-lateness figures (e.g. after a warm-up). */
 void media_stats_reset(struct media *m);
+
+/* --- call recording (media_rec.c; design in media_rec.h) --- */
+
+struct media_rec;
+/*
+ * Records what legs a and b receive (a's party on the left channel, b's on
+ * the right) into a new WAV file at path (8 kHz, 16-bit, stereo; missing
+ * directories are made). Files are created, written and completed by one
+ * writer thread per media, never on the loop. Returns 0, EINVAL, EBUSY (a
+ * leg is recorded already), ENOMEM, EAGAIN (no writer thread). A leg freed
+ * while recorded leaves its channel silent; media_rec_stop ends the file.
+ */
+int media_rec_start(struct media_rec **rp, const char *path, struct media_leg *a,
+		    struct media_leg *b);
+/* Records what leg a receives alone into a mono WAV file (8 kHz, 16-bit): a voicemail message. */
+int media_rec_start_mono(struct media_rec **rp, const char *path, struct media_leg *a);
+/* Records leg l (NULL: nobody) on channel ch (0: a's, 1: b's) from now on. */
+int media_rec_set_leg(struct media_rec *r, unsigned ch, struct media_leg *l);
+/* While paused nothing is recorded: the file holds silence for that stretch. */
+void media_rec_pause(struct media_rec *r, bool paused);
+bool media_rec_paused(const struct media_rec *r);
+/* Ends the recording (the writer completes the file) and frees r. NULL is fine. */
+void media_rec_stop(struct media_rec *r);
+/* Deletes a recording file on the writer thread, after the writes queued before. */
+int media_rec_delete(struct media *m, const char *path);
 
 #endif

@@ -1,4 +1,5 @@
-/* media_impl: the media layer's private structures, shared by media.c, media_sdp.c and media_audio.c. */
+/* media_impl: the media layer's private structures, shared by media.c, media_sdp.c and
+ * media_audio.c. */
 #ifndef SB_MEDIA_MEDIA_IMPL_H
 #define SB_MEDIA_MEDIA_IMPL_H
 
@@ -12,9 +13,9 @@
 
 #include <re.h>
 
-#define MEDIA_PKT_MAX	2048 /* larger datagrams are dropped as malformed */
-#define MEDIA_ADDR_MAX	64
-#define MEDIA_CLIP_MAX	(8000 * 3600) /* samples: one hour */
+#define MEDIA_PKT_MAX  2048 /* larger datagrams are dropped as malformed */
+#define MEDIA_ADDR_MAX 64
+#define MEDIA_CLIP_MAX (8000 * 3600) /* samples: one hour */
 
 #define container_of(p, type, member) ((type *)(void *)((char *)(p)-offsetof(type, member)))
 
@@ -54,7 +55,7 @@ struct media_source {
 	bool have_enc[2];
 };
 
-enum hear { HEAR_NOTHING = 0, HEAR_BRIDGE, HEAR_SOURCE, HEAR_ONCE };
+enum hear { HEAR_NOTHING = 0, HEAR_BRIDGE, HEAR_SOURCE, HEAR_ONCE, HEAR_MIX };
 
 struct media_leg {
 	/* hot: what every received or sent packet touches, first */
@@ -88,7 +89,9 @@ struct media_leg {
 	void *done_arg;
 	void (*pending_done)(void *arg); /* of a prompt that ended, until its callback ran */
 	void *pending_arg;
-	struct dlist done_le; /* in media.done while pending_done waits */
+	struct dlist done_le;  /* in media.done while pending_done waits */
+	struct media_mix *mix; /* HEAR_MIX: the mix (media_mix.c) and our member index */
+	unsigned mix_idx;
 	int slot;	      /* phase slot, -1 before its first player; kept for life */
 	struct dlist slot_le; /* in media.slot[slot] while playing */
 
@@ -103,6 +106,8 @@ struct media_leg {
 	bool offered; /* an offer of ours awaits its answer */
 	bool hold;
 	struct maddr sdp_dst;
+	struct media_rec *rec; /* recorded (media_rec.c): the recording and our channel in it */
+	uint8_t rec_ch;
 };
 
 struct media {
@@ -131,6 +136,8 @@ struct media {
 	uint8_t buf[MEDIA_PKT_MAX];
 
 	uint64_t rx_packets, tx_packets, relayed, dropped;
+	struct mrec_writer
+	    *recw; /* the recordings' writer thread (media_rec.c), made on first use */
 };
 
 /* media_audio.c */
@@ -146,6 +153,19 @@ void leg_hear_nothing(struct media_leg *l);
 void leg_unlatch(struct media_leg *l);
 void maddr_from_sa(struct maddr *a, const struct sa *sa);
 bool maddr_eq(const struct maddr *a, const struct maddr *b);
+
+/* media.c: a leg's place on the media clock (players) */
+void slot_add(struct media_leg *l);
+void slot_remove(struct media_leg *l);
+
+/* media_mix.c: a member's received audio, the frame it hears this period, leaving */
+void mix_input(struct media_leg *l, const uint8_t *p, size_t n, bool alaw);
+const uint8_t *mix_frame(struct media_leg *l, uint64_t period);
+void mix_detach(struct media_leg *l);
+
+/* media_rec.c: a recorded leg's received audio; the leg goes away */
+void rec_tap(struct media_leg *l, const uint8_t *payload, size_t len, bool alaw);
+void rec_leg_gone(struct media_leg *l);
 
 /* media_sdp.c */
 void leg_sdp_free(struct media_leg *l);

@@ -1294,7 +1294,9 @@ int api_start(struct api **ap, const struct api_config *cfg)
 	     (err = api_customer_routes(a)) || (err = api_contact_routes(a)) ||
 	     (err = api_qa_routes(a)) || (err = api_campaign_routes(a)) ||
 	     (err = api_app_call_routes(a)) || (err = api_app_floor_routes(a)) ||
-	     (err = api_app_board_routes(a)) || (err = app_floor_start(a)))) {
+	     (err = api_app_board_routes(a)) || (err = api_app_rec_routes(a)) ||
+	     (err = api_app_xfer_routes(a)) || /* transfers, conference, monitoring */
+	     (err = app_floor_start(a)))) {
 		/* fall through: freed below */
 	}
 	if (err) {

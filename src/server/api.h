@@ -25,6 +25,7 @@ struct center;
 struct store;
 struct userdir;
 struct auth;
+struct telephony;
 
 struct api_config {
 	struct http_server *srv;
@@ -36,6 +37,7 @@ struct api_config {
 	pwhash_post_h *post;  /* runs a function on the loop thread (the daemon's poster) */
 	void *post_arg;
 	enum pwhash_cost cost; /* of the hashes of new passwords */
+	struct telephony *tel; /* outbound campaign calls (tel_dial.h); NULL: no SIP */
 };
 
 /* Allocates the API, starts its worker and registers every route. Returns 0 or an errno. */

@@ -33,5 +33,7 @@ void app_escalation_track(struct api *a, uint64_t call_id, int64_t escalation_id
 int api_app_call_routes(struct api *a);
 int api_app_floor_routes(struct api *a);
 int api_app_board_routes(struct api *a);
+int api_app_rec_routes(struct api *a);	/* call recording (api_app_rec.c) */
+int api_app_xfer_routes(struct api *a); /* transfers, conference, monitoring (api_app_xfer.c) */
 
 #endif

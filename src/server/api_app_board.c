@@ -4,6 +4,7 @@
 
 #include "base/json.h"
 #include "base/mem.h"
+#include "core/ivr/ivr_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -233,6 +234,30 @@ static bool date_ok(const cJSON *s)
 	return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
+/* The IVR's full forms (docs/ivr.md): hours with "weekly", menus with "nodes". */
+static int ivr_doc_check(struct http_req *req, const char *key, const cJSON *d)
+{
+	char err[IVR_ERR_MAX] = "";
+	int e;
+	if (strcmp(key, "hours") == 0) {
+		struct ivr_hours h;
+		e = ivr_hours_from_json(d, &h, err, sizeof(err));
+	} else {
+		struct ivr_menu m = {0};
+		e = ivr_menu_from_json(d, &m, err, sizeof(err));
+		ivr_menu_clear(&m);
+	}
+	if (e == ENOMEM) {
+		http_reply_error(req, 500, "internal", "out of memory");
+		return ENOMEM;
+	}
+	if (e) {
+		api_invalid(req, "field \"%s\": %s", key, err);
+		return EINVAL;
+	}
+	return 0;
+}
+
 /* Checks an hours object; replies 422 naming the member and returns EINVAL. */
 static int hours_check(struct http_req *req, const cJSON *h)
 {
@@ -240,6 +265,8 @@ static int hours_check(struct http_req *req, const cJSON *h)
 		api_invalid(req, "field \"hours\" must be an object or null");
 		return EINVAL;
 	}
+	if (cJSON_GetObjectItemCaseSensitive(h, "weekly"))
+		return ivr_doc_check(req, "hours", h);
 	for (const cJSON *d = h->child; d; d = d->next) {
 		if (strcmp(d->string, "closed") == 0) {
 			if (!cJSON_IsArray(d) || cJSON_GetArraySize(d) > 366) {
@@ -408,6 +435,8 @@ static int menu_check(struct http_req *req, const cJSON *m)
 		api_invalid(req, "field \"menu\" must be an object or null");
 		return EINVAL;
 	}
+	if (cJSON_GetObjectItemCaseSensitive(m, "nodes"))
+		return ivr_doc_check(req, "menu", m);
 	for (const cJSON *c = m->child; c; c = c->next) {
 		bool ok = false;
 		for (const char *const *k = keys; *k && !ok; k++)
@@ -582,6 +611,73 @@ static void on_menu_put(struct http_req *req, void *arg)
 	api_op_write(op, job, req, e);
 }
 
+/* ---------- a queue's post-call survey (tel_ivr.c) ---------- */
+
+static const struct store_stmt q_survey = {"app.survey", "SELECT survey FROM queues WHERE id = $1",
+					   NULL};
+static const struct store_stmt s_survey = {
+    "app.survey_put", "UPDATE queues SET survey = $2, updated_at = $3 WHERE id = $1", NULL};
+
+static void survey_reply(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+{
+	if (!req)
+		return;
+	if (err) {
+		api_store_error(req, err, false, "queue");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "queue_id", op->id);
+	bool on = op->n ? op->n == 2 : store_rs_rows(rs) && store_rs_int(rs, 0, 0) != 0;
+	cJSON_AddBoolToObject(o, "survey", on);
+	http_reply_json(req, 200, o);
+}
+
+static void on_survey_get(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	const struct center_queue *q = visible_queue(a, req);
+	if (!q)
+		return;
+	struct api_op *op = api_op_new(a, req, survey_reply);
+	if (!op)
+		return;
+	op->id = q->id;
+	struct store_value p[] = {store_int(q->id)};
+	api_op_query(op, &q_survey, p, 1, req);
+}
+
+static void on_survey_put(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	const struct center_queue *q = visible_queue(a, req);
+	if (!q)
+		return;
+	const cJSON *body = http_req_json(req);
+	const char *keys[] = {"survey", NULL};
+	if (http_json_only(req, body, keys))
+		return;
+	bool on = false;
+	if (json_get_bool(body, "survey", &on) != 0) {
+		api_invalid(req, "field \"survey\" is required: true or false");
+		return;
+	}
+	struct api_op *op = api_op_new(a, req, survey_reply);
+	struct store_job *job = op ? api_job(req) : NULL;
+	if (!job) {
+		api_op_free(op);
+		return;
+	}
+	op->id = q->id;
+	op->n = on ? 2 : 1; /* reply from op->n */
+	int e = 0;
+	struct store_value p[] = {store_int(q->id), store_int(on), store_int(api_now(a))};
+	api_step(job, &s_survey, p, 3, STORE_MUST_HIT, &e);
+	api_audit(job, op, "update", "queue", store_int(q->id), NULL,
+		  on ? "{\"survey\":true}" : "{\"survey\":false}", &e);
+	api_op_write(op, job, req, e);
+}
+
 /* ---------- routes ---------- */
 
 int api_app_board_routes(struct api *a)
@@ -673,6 +769,27 @@ int api_app_board_routes(struct api *a)
 		 "\"label\":{\"type\":\"string\",\"maxLength\":100}}}},\"default_queue_id\":{"
 		 "\"type\":\"integer\",\"nullable\":true},\"timeout_ms\":{\"type\":\"integer\","
 		 "\"minimum\":1000,\"maximum\":60000}}}}}",
+	     .response_schema = "{\"type\":\"object\"}",
+	     .errors = "404"},
+	    {.method = HTTP_GET,
+	     .pattern = API_PREFIX "/queues/{id:int}/survey",
+	     .roles = R_ALL,
+	     .h = on_survey_get,
+	     .summary = "Whether the queue's callers rate the call 1-5 after the agent hangs up",
+	     .tag = "config",
+	     .response_schema = "{\"type\":\"object\",\"properties\":{\"queue_id\":{\"type\":"
+				"\"integer\"},\"survey\":{\"type\":\"boolean\"}}}",
+	     .errors = "404"},
+	    {.method = HTTP_PUT,
+	     .pattern = API_PREFIX "/queues/{id:int}/survey",
+	     .roles = R_ADMIN,
+	     .h = on_survey_put,
+	     .summary = "Turn the post-call survey of a queue on or off ({\"survey\": true}); "
+			"the rating is stored in the contact's attributes.survey; audited",
+	     .tag = "config",
+	     .request_schema = "{\"type\":\"object\",\"additionalProperties\":false,"
+			       "\"required\":[\"survey\"],\"properties\":{\"survey\":{"
+			       "\"type\":\"boolean\"}}}",
 	     .response_schema = "{\"type\":\"object\"}",
 	     .errors = "404"},
 	};

@@ -7,6 +7,7 @@
 #include "base/mem.h"
 #include "base/phone.h"
 #include "core/dialer/dialer.h"
+#include "server/tel_dial.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_AGENTS 256
-#define MAX_SKILLS 64
-#define MINUTE_MS  60000LL
-#define HOUR_MS	   (60 * MINUTE_MS)
+#define MAX_AGENTS     256
+#define MAX_SKILLS     64
+#define MAX_RUN_AGENTS 1024 /* agents one running campaign dials for */
+#define MINUTE_MS      60000LL
+#define HOUR_MS	       (60 * MINUTE_MS)
 
 /* ---------- the campaign row ---------- */
 
@@ -680,6 +682,25 @@ static int tz_local(const char *zone, int64_t utc_ms, struct dialer_local *out, 
 	return 0;
 }
 
+/* The same for the daemon's dialer (tel_dial.c), with a cache that lives as long as it does. */
+void *api_tzcache_new(void)
+{
+	return sb_zalloc(sizeof(struct tzcache));
+}
+
+void api_tzcache_free(void *c)
+{
+	if (c) {
+		tzcache_free(c);
+		sb_free(c);
+	}
+}
+
+int api_tz_local(const char *zone, int64_t utc_ms, struct dialer_local *out, void *arg)
+{
+	return tz_local(zone, utc_ms, out, arg);
+}
+
 /* ---------- checking settings ---------- */
 
 static int camp_check(struct api *a, const struct camp *c, struct camp_ok *ok, char *err, size_t n)
@@ -850,6 +871,14 @@ struct cctx {
 	char *keep[8]; /* copies of a stored campaign's settings (camp_keep) */
 	struct camp k;
 	struct known *kn;
+	/* start: what the dialer gets */
+	struct camp_ok co;
+	int64_t queue, client;
+	uint32_t run_agents[MAX_RUN_AGENTS];
+	bool run_blended[MAX_RUN_AGENTS];
+	unsigned n_run;
+	struct dialer_blend_rule blend;
+	bool set_blend;
 };
 
 static void cctx_free(void *p)
@@ -1222,6 +1251,8 @@ static void on_camp_update(struct http_req *req, void *arg)
 static void camp_deleted(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
 {
 	(void)rs;
+	if (!err) /* a running campaign stops placing calls */
+		tel_dial_stop(op->api->cfg.tel, (uint32_t)((struct cctx *)op->data)->cid);
 	api_reply_done(op, err, req, false, "campaign");
 }
 
@@ -1255,10 +1286,12 @@ static void on_camp_delete(struct http_req *req, void *arg)
 #define KNOWN_PAGE 5000 /* rows per read: a big campaign takes several */
 
 struct known {
-	struct dialer_list l;  /* the stored leads (why: with their dialling state) */
-	struct dialer_dnc dnc; /* import: the global and the campaign's DNC numbers */
-	struct dialer *d;      /* why: the scratch dialer (it holds the DNC lists) */
-	struct tzcache tc;     /* its localtime callback's cache (outlives d) */
+	struct dialer_list l;	/* the stored leads (why: with their dialling state) */
+	struct dialer_dnc dnc;	/* import: the global and the campaign's DNC numbers */
+	struct dialer_dnc gdnc; /* start (split): the global list's numbers; dnc: the campaign's */
+	bool split;
+	struct dialer *d;  /* why: the scratch dialer (it holds the DNC lists) */
+	struct tzcache tc; /* its localtime callback's cache (outlives d) */
 	bool phase_dnc;
 	bool with_state; /* load the dialling state (always with d) */
 	int64_t after;
@@ -1274,6 +1307,7 @@ static void known_free(struct known *k)
 		return;
 	dialer_list_release(&k->l);
 	dialer_dnc_release(&k->dnc);
+	dialer_dnc_release(&k->gdnc);
 	if (k->d)
 		dialer_free(k->d);
 	tzcache_free(&k->tc);
@@ -1287,6 +1321,7 @@ static struct known *known_new(void)
 	if (k) {
 		dialer_list_init(&k->l);
 		dialer_dnc_init(&k->dnc);
+		dialer_dnc_init(&k->gdnc);
 	}
 	return k;
 }
@@ -1351,6 +1386,8 @@ static void known_page(struct api_op *op, int err, struct store_rs *rs, struct h
 		int e;
 		if (k->phase_dnc) {
 			struct dialer_dnc *dn = &k->dnc;
+			if (k->split && store_rs_is_null(rs, r, 2))
+				dn = &k->gdnc;
 			if (k->d)
 				dn = store_rs_is_null(rs, r, 2) ? dialer_dnc_global(k->d)
 								: dialer_campaign_dnc(k->d, 1);
@@ -2056,6 +2093,8 @@ static void dnc_add(struct api_op *op, struct http_req *req, int64_t client)
 		return;
 	}
 	api_vals_free(v, 1);
+	/* checked at the moment of dialling: the running dialer knows it at once */
+	tel_dial_dnc(op->api->cfg.tel, (uint32_t)c->cid, e164, true);
 	struct store_job *job = api_job(req);
 	if (!job)
 		return;
@@ -2145,6 +2184,7 @@ static void dnc_import(struct api_op *op, struct http_req *req, int64_t client)
 	while (!e && idmap_next(&d.set, &pos, &key, &val)) {
 		char e164[PHONE_E164_MAX];
 		snprintf(e164, sizeof(e164), "+%" PRIu64, key);
+		tel_dial_dnc(op->api->cfg.tel, (uint32_t)c->cid, e164, true);
 		struct store_value p[] = {
 		    c->cid ? store_int(c->cid) : store_null(), store_text(e164),
 		    store_text("import"),
@@ -2203,6 +2243,8 @@ static void on_dnc_import(struct http_req *req, void *arg)
 static void dnc_removed(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
 {
 	(void)rs;
+	if (!err && op->text)
+		tel_dial_dnc(op->api->cfg.tel, (uint32_t)op->id2, op->text, false);
 	api_reply_done(op, err, req, false, "do-not-call entry");
 }
 
@@ -2224,6 +2266,8 @@ static void dnc_entry_read(struct api_op *op, int err, struct store_rs *rs, stru
 		return;
 	int e = 0;
 	struct store_value id = store_int(store_rs_int(rs, 0, 0));
+	op->id2 = store_rs_int(rs, 0, 1); /* NULL (global) reads 0 */
+	op->text = store_rs_text(rs, 0, 2) ? sb_strdup(store_rs_text(rs, 0, 2)) : NULL;
 	api_step(job, &s_dnc_delete, &id, 1, STORE_MUST_HIT, &e);
 	api_audit(job, op, "delete", "dnc", id, NULL, NULL, &e);
 	op->status = 204;
@@ -2254,6 +2298,15 @@ static const struct store_stmt s_dnc_from_lead = {
 static void lead_dnc_done(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
 {
 	struct cctx *c = op->data;
+	if (!err && store_rs_rows(rs) && store_rs_text(rs, 0, 0)) {
+		/* the running dialer: the number listed, and the agent's call dispositioned */
+		struct telephony *tel = op->api->cfg.tel;
+		tel_dial_dnc(tel, c->global ? 0 : (uint32_t)c->cid, store_rs_text(rs, 0, 0), true);
+		const struct user *u = userdir_get(op->api->cfg.users, op->user_id);
+		int64_t lead = c->sub;
+		if (u && u->agent_id && tel)
+			tel_dial_disposition(tel, (uint32_t)u->agent_id, DIALER_R_DNC, 0, 0, &lead);
+	}
 	if (!req)
 		return;
 	if (err) {
@@ -2508,7 +2561,14 @@ static const struct store_stmt q_report = {
     " ifnull(sum(CASE WHEN time > $2 THEN abandoned ELSE 0 END), 0),"
     " (SELECT count(*) FROM leads WHERE campaign_id = $1),"
     " (SELECT count(*) FROM leads WHERE campaign_id = $1 AND status = 'ready'),"
-    " (SELECT count(*) FROM leads WHERE campaign_id = $1 AND status = 'done')"
+    " (SELECT count(*) FROM leads WHERE campaign_id = $1 AND status = 'done'),"
+    /* the audit trail: the daemon's dialer.attempt events of the campaign */
+    " (SELECT count(*) FROM events WHERE kind = 'dialer.attempt'"
+    "  AND json_extract(data, '$.campaign') = $1),"
+    " (SELECT ifnull(sum(json_extract(data, '$.answered')), 0) FROM events"
+    "  WHERE kind = 'dialer.attempt' AND json_extract(data, '$.campaign') = $1),"
+    " (SELECT ifnull(sum(json_extract(data, '$.abandoned')), 0) FROM events"
+    "  WHERE kind = 'dialer.attempt' AND json_extract(data, '$.campaign') = $1)"
     " FROM dial_attempts WHERE campaign_id = $1",
     NULL};
 
@@ -2544,6 +2604,14 @@ static void report_read(struct api_op *op, int err, struct store_rs *rs, struct 
 	json_add_i64(ls, "total", store_rs_int(rs, 0, 6));
 	json_add_i64(ls, "ready", store_rs_int(rs, 0, 7));
 	json_add_i64(ls, "done", store_rs_int(rs, 0, 8));
+	cJSON *tr = cJSON_AddObjectToObject(o, "trail");
+	json_add_i64(tr, "attempts", store_rs_int(rs, 0, 9));
+	json_add_i64(tr, "live_answers", store_rs_int(rs, 0, 10));
+	json_add_i64(tr, "abandoned", store_rs_int(rs, 0, 11));
+	cJSON_AddBoolToObject(tr, "matches",
+			      store_rs_int(rs, 0, 9) == store_rs_int(rs, 0, 0) &&
+				  store_rs_int(rs, 0, 10) == store_rs_int(rs, 0, 1) &&
+				  store_rs_int(rs, 0, 11) == store_rs_int(rs, 0, 2));
 	cJSON_AddStringToObject(o, "live_answer_rule",
 				"no answering-machine detection: every answered call counts as "
 				"live-answered");
@@ -2575,6 +2643,427 @@ static void on_report(struct http_req *req, void *arg)
 	struct api_op *op = cop_new(arg, req, NULL);
 	if (op)
 		cop_load(op, req, report_loaded);
+}
+
+/* ---------- running a campaign: calls over SIP (tel_dial.c) ---------- */
+
+static void dial_log(struct api_op *op, const char *kind, int64_t cid, int64_t client)
+{
+	char data[96];
+	snprintf(data, sizeof(data), "{\"campaign\":%" PRId64 "}", cid);
+	struct center_scope sc = {.client_id = (uint64_t)client};
+	center_log(op->api->cfg.center, kind, data, op->user_id, &sc);
+}
+
+static void start_run(struct api_op *op, struct http_req *req)
+{
+	struct cctx *c = op->data;
+	struct known *k = c->kn;
+	uint32_t leads = k->l.n;
+	struct tel_dial_campaign tc = {
+	    .id = (uint32_t)c->cid,
+	    .client_id = c->client,
+	    .queue_id = c->queue,
+	    .params = c->co.p,
+	    .list = &k->l,
+	    .lead_dbid = k->dbid,
+	    .dnc = &k->dnc,
+	    .gdnc = &k->gdnc,
+	    .agents = c->run_agents,
+	    .blended = c->run_blended,
+	    .n_agents = c->n_run,
+	    .blend = c->blend,
+	    .set_blend = c->set_blend,
+	};
+	int rc = tel_dial_start(op->api->cfg.tel, op->api->cfg.store, &tc);
+	k->dbid = tc.lead_dbid; /* NULL when the dialer took it */
+	if (rc == ENOENT) {
+		http_reply_error(req, 409, "no_trunk",
+				 "no SIP trunk: start the daemon with --trunk ADDR:PORT");
+		return;
+	}
+	if (rc == EEXIST) {
+		http_reply_error(req, 409, "running", "the campaign is running already");
+		return;
+	}
+	if (rc) {
+		http_reply_error(req, 500, "internal", "dialer: %s", strerror(rc));
+		return;
+	}
+	dial_log(op, "dialer.start", c->cid, c->client);
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	cJSON_AddBoolToObject(o, "running", true);
+	json_add_i64(o, "agents", c->n_run);
+	json_add_i64(o, "leads", leads);
+	http_reply_json(req, 200, o);
+}
+
+static void start_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	struct cctx *c = op->data;
+	struct api *a = op->api;
+	char msg[200];
+	camp_keep(c, rs);
+	if (camp_check(a, &c->k, &c->co, msg, sizeof(msg))) {
+		http_reply_error(req, 500, "internal", "stored campaign settings: %s", msg);
+		return;
+	}
+	c->queue = store_rs_int(rs, 0, CA_QUEUE);
+	c->client = store_rs_int(rs, 0, CA_CLIENT);
+	if (!c->queue || !center_queue(a->cfg.center, c->queue)) {
+		http_reply_error(req, 409, "no_queue",
+				 "the campaign has no queue: answered calls go to its queue_id");
+		return;
+	}
+	if (tel_dial_running(a->cfg.tel, (uint32_t)c->cid)) {
+		http_reply_error(req, 409, "running", "the campaign is running already");
+		return;
+	}
+	/* its agents: listed, holding one of its skills, or serving its queue; blended when they
+	 * serve another queue too (inbound comes first for them) */
+	const struct center_agent *ag;
+	for (unsigned i = 0; (ag = center_agent_at(a->cfg.center, i)) && c->n_run < MAX_RUN_AGENTS;
+	     i++) {
+		if (!ag->active || !agent_in(a, ag->id, rs, 0))
+			continue;
+		bool blended = false;
+		const struct center_queue *q;
+		for (unsigned j = 0; (q = center_queue_at(a->cfg.center, j)); j++)
+			if (q->active && q->id != c->queue && api_agent_serves(a, ag->id, q->id))
+				blended = true;
+		c->run_agents[c->n_run] = (uint32_t)ag->id;
+		c->run_blended[c->n_run++] = blended;
+	}
+	struct known *k = c->kn = known_new();
+	if (!k) {
+		http_reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	k->with_state = true;
+	k->split = true;
+	k->then = start_run;
+	known_step(op, req);
+}
+
+static bool tel_ready(struct http_req *req, struct api *a)
+{
+	if (a->cfg.tel)
+		return true;
+	http_reply_error(req, 409, "no_telephony", "the daemon runs without SIP telephony");
+	return false;
+}
+
+static void on_start(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	if (!tel_ready(req, a))
+		return;
+	struct api_op *op = cop_new(a, req, NULL);
+	if (!op)
+		return;
+	struct cctx *c = op->data;
+	const cJSON *body = http_req_json(req);
+	static const struct api_field f[] = {
+	    {"blend_min_sl", AF_REAL, 0, 0, 1, NULL, NULL},
+	    {"blend_reserve", AF_INT, 0, 0, 1000, NULL, NULL},
+	};
+	struct api_val v[2] = {0};
+	if (body && api_read_fields(req, body, f, 2, NULL, false, v)) {
+		api_op_free(op);
+		return;
+	}
+	c->blend = (struct dialer_blend_rule){0.8, 0};
+	if (v[0].present && !v[0].null) {
+		c->blend.min_sl = v[0].d;
+		c->set_blend = true;
+	}
+	if (v[1].present && !v[1].null) {
+		c->blend.reserve = (uint32_t)v[1].i;
+		c->set_blend = true;
+	}
+	api_vals_free(v, 2);
+	cop_load(op, req, start_loaded);
+}
+
+static void stop_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	struct cctx *c = op->data;
+	if (tel_dial_stop(op->api->cfg.tel, (uint32_t)c->cid) != 0) {
+		http_reply_error(req, 409, "not_running", "the campaign is not running");
+		return;
+	}
+	dial_log(op, "dialer.stop", c->cid, store_rs_int(rs, 0, CA_CLIENT));
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	cJSON_AddBoolToObject(o, "running", false);
+	http_reply_json(req, 200, o);
+}
+
+static void on_stop(struct http_req *req, void *arg)
+{
+	if (!tel_ready(req, arg))
+		return;
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (op)
+		cop_load(op, req, stop_loaded);
+}
+
+static void live_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	(void)rs;
+	struct cctx *c = op->data;
+	struct dialer_report r;
+	struct dialer_why w;
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	bool running = tel_dial_running(op->api->cfg.tel, (uint32_t)c->cid);
+	cJSON_AddBoolToObject(o, "running", running);
+	if (tel_dial_report(op->api->cfg.tel, (uint32_t)c->cid, &r, &w) == 0) {
+		json_add_i64(o, "attempts", (int64_t)r.attempts);
+		json_add_i64(o, "answered", (int64_t)r.answered);
+		json_add_i64(o, "abandoned", (int64_t)r.abandoned);
+		json_add_i64(o, "connected", (int64_t)r.connected);
+		json_add_i64(o, "ringing", r.ringing);
+		json_add_i64(o, "waiting", r.waiting);
+		cJSON *ag = cJSON_AddObjectToObject(o, "agents");
+		json_add_i64(ag, "free", r.agents_free);
+		json_add_i64(ag, "busy", r.agents_busy);
+		json_add_i64(ag, "away", r.agents_away);
+		cJSON_AddNumberToObject(o, "answer_rate", r.answer_rate);
+		cJSON *win = cJSON_AddObjectToObject(o, "rolling");
+		json_add_i64(win, "live_answers", (int64_t)r.win_live);
+		json_add_i64(win, "abandoned", (int64_t)r.win_abandoned);
+		cJSON_AddNumberToObject(win, "rate", r.win_rate);
+		cJSON_AddNumberToObject(win, "limit", r.limit);
+		cJSON *pc = cJSON_AddObjectToObject(o, "pacing");
+		json_add_i64(pc, "dial", r.last.dial);
+		cJSON_AddStringToObject(
+		    pc, "mode", r.last.mode == PACER_PREDICTIVE ? "predictive" : "progressive");
+		cJSON_AddStringToObject(pc, "why", pacer_why_text(r.last.why));
+		cJSON_AddNumberToObject(pc, "tau", r.last.tau);
+		cJSON *wh = cJSON_AddObjectToObject(o, "why");
+		json_add_i64(wh, "total", w.total);
+		json_add_i64(wh, "dialable", w.dialable);
+		json_add_i64(wh, "in_call", w.in_call);
+		json_add_i64(wh, "dnc", w.dnc);
+		json_add_i64(wh, "max_attempts", w.max_attempts);
+		json_add_i64(wh, "done", w.done);
+		json_add_i64(wh, "lockout", w.lockout);
+		json_add_i64(wh, "callback_wait", w.callback_wait);
+		json_add_i64(wh, "callback_agent", w.callback_agent);
+		json_add_i64(wh, "retry_wait", w.retry_wait);
+		json_add_i64(wh, "window_closed", w.window_closed);
+		json_add_i64(wh, "zone_unknown", w.zone_unknown);
+	}
+	http_reply_json(req, 200, o);
+}
+
+static void on_live(struct http_req *req, void *arg)
+{
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (op)
+		cop_load(op, req, live_loaded);
+}
+
+/* The agent's own campaign, or a 409 naming why not. */
+static uint32_t dial_agent(struct api_op *op, struct http_req *req)
+{
+	struct cctx *c = op->data;
+	const struct user *u = userdir_get(op->api->cfg.users, op->user_id);
+	uint32_t agent = u ? (uint32_t)u->agent_id : 0;
+	if (!agent || !op->api->cfg.tel ||
+	    tel_dial_agent_campaign(op->api->cfg.tel, agent) != (uint32_t)c->cid) {
+		http_reply_error(req, 409, "not_dialling",
+				 "you are not dialling for this campaign (it must be running and "
+				 "you one of its agents)");
+		return 0;
+	}
+	return agent;
+}
+
+static const struct store_stmt q_lead_card = {
+    "api.lead_card",
+    "SELECT id, e164, first_name, last_name, zone, custom, attempts, last_result, callback,"
+    " next_attempt_at FROM leads WHERE id = $1",
+    NULL};
+
+static void card_read(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+{
+	(void)op;
+	if (!req)
+		return;
+	if (err || !store_rs_rows(rs)) {
+		api_store_error(req, err ? err : ENOENT, false, "lead");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "lead_id", store_rs_int(rs, 0, 0));
+	cJSON_AddStringToObject(o, "number", store_rs_text(rs, 0, 1));
+	const char *t;
+	if ((t = store_rs_text(rs, 0, 2)))
+		cJSON_AddStringToObject(o, "first_name", t);
+	if ((t = store_rs_text(rs, 0, 3)))
+		cJSON_AddStringToObject(o, "last_name", t);
+	cJSON_AddStringToObject(o, "zone", store_rs_text(rs, 0, 4));
+	cJSON *cu = store_rs_text(rs, 0, 5) ? cJSON_Parse(store_rs_text(rs, 0, 5)) : NULL;
+	if (cu)
+		cJSON_AddItemToObject(o, "custom", cu);
+	json_add_i64(o, "attempts", store_rs_int(rs, 0, 6));
+	if ((t = store_rs_text(rs, 0, 7)))
+		cJSON_AddStringToObject(o, "last_result", t);
+	cJSON_AddBoolToObject(o, "callback", store_rs_int(rs, 0, 8) != 0);
+	http_reply_json(req, 200, o);
+}
+
+static void preview_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	(void)rs;
+	uint32_t agent = dial_agent(op, req);
+	if (!agent)
+		return;
+	int64_t lead = 0;
+	int rc = tel_dial_preview_next(op->api->cfg.tel, agent, &lead);
+	if (rc == ENOENT) {
+		http_reply_error(req, 404, "no_lead", "no dialable lead now (see the why route)");
+		return;
+	}
+	if (rc) {
+		http_reply_error(req, 409, "busy", "not free for a preview now (%s)", strerror(rc));
+		return;
+	}
+	struct store_value p[] = {store_int(lead)};
+	cop_query(op, req, card_read, &q_lead_card, p, 1);
+}
+
+static void on_preview(struct http_req *req, void *arg)
+{
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (op)
+		cop_load(op, req, preview_loaded);
+}
+
+static void preview_act_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	(void)rs;
+	struct cctx *c = op->data;
+	uint32_t agent = dial_agent(op, req);
+	if (!agent)
+		return;
+	bool dial = c->sub == 1;
+	int rc = dial ? tel_dial_preview_dial(op->api->cfg.tel, agent)
+		      : tel_dial_preview_skip(op->api->cfg.tel, agent);
+	if (rc == EPERM) {
+		http_reply_error(req, 409, "dnc", "the number is on a do-not-call list now");
+		return;
+	}
+	if (rc == EAGAIN) {
+		http_reply_error(req, 409, "window_closed", "the calling window has closed");
+		return;
+	}
+	if (rc) {
+		http_reply_error(req, 409, "no_preview", "no lead previewed (%s)", strerror(rc));
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	cJSON_AddStringToObject(o, "done", dial ? "dialled" : "skipped");
+	http_reply_json(req, 200, o);
+}
+
+static void on_preview_dial(struct http_req *req, void *arg)
+{
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (!op)
+		return;
+	((struct cctx *)op->data)->sub = 1;
+	cop_load(op, req, preview_act_loaded);
+}
+
+static void on_preview_skip(struct http_req *req, void *arg)
+{
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (op)
+		cop_load(op, req, preview_act_loaded);
+}
+
+static void dispo_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+{
+	(void)rs;
+	struct cctx *c = op->data;
+	uint32_t agent = dial_agent(op, req);
+	if (!agent)
+		return;
+	int64_t lead = 0;
+	enum dialer_result r = (enum dialer_result)c->sub;
+	int rc = tel_dial_disposition(op->api->cfg.tel, agent, r, op->id, (uint32_t)op->id2, &lead);
+	if (rc == ENOENT) {
+		http_reply_error(req, 409, "nothing",
+				 "no outbound call of yours awaits a disposition");
+		return;
+	}
+	if (rc) {
+		api_invalid(req, "field \"callback_agent\": not an agent of this campaign");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "lead_id", lead);
+	cJSON_AddStringToObject(o, "result", dialer_result_name(r));
+	if (r == DIALER_R_CALLBACK) {
+		json_add_i64(o, "callback_at", op->id);
+		if (op->id2)
+			json_add_i64(o, "callback_agent", op->id2);
+		else
+			cJSON_AddNullToObject(o, "callback_agent");
+	}
+	http_reply_json(req, 200, o);
+}
+
+static void on_disposition(struct http_req *req, void *arg)
+{
+	struct api_op *op = cop_new(arg, req, NULL);
+	if (!op)
+		return;
+	struct cctx *c = op->data;
+	static const struct api_field f[] = {
+	    {"result", AF_TEXT, AF_REQ, 1, 40, NULL, NULL},
+	    {"callback_at", AF_TIME, AF_NULL, 0, 0, NULL, NULL},
+	    {"callback_agent", AF_INT, AF_NULL, 1, UINT32_MAX, NULL, NULL},
+	};
+	struct api_val v[3] = {0};
+	if (api_read_fields(req, http_req_json(req), f, 3, NULL, true, v)) {
+		api_op_free(op);
+		return;
+	}
+	enum dialer_result r;
+	int bad = 0;
+	if (result_parse(v[0].s, &r) || r == DIALER_R_ABANDONED) {
+		api_invalid(req,
+			    "field \"result\": \"%.40s\" is not a disposition (completed, "
+			    "callback, not-interested, wrong-number, no-answer, busy, failed)",
+			    v[0].s);
+		bad = 1;
+	} else if (r == DIALER_R_DNC) {
+		api_invalid(req, "field \"result\": do-not-call goes through POST "
+				 "/campaigns/{id}/leads/{lead}/dnc");
+		bad = 1;
+	} else if (r == DIALER_R_CALLBACK && (!v[1].present || v[1].null)) {
+		api_invalid(req, "field \"callback_at\": a callback needs its time");
+		bad = 1;
+	} else if (r != DIALER_R_CALLBACK &&
+		   ((v[1].present && !v[1].null) || (v[2].present && !v[2].null))) {
+		api_invalid(req, "field \"callback_at\": only for the callback result");
+		bad = 1;
+	}
+	c->sub = (int64_t)r;
+	op->id = v[1].present && !v[1].null ? v[1].i : 0;
+	op->id2 = v[2].present && !v[2].null ? v[2].i : 0;
+	api_vals_free(v, 3);
+	if (bad) {
+		api_op_free(op);
+		return;
+	}
+	cop_load(op, req, dispo_loaded);
 }
 
 /* ---------- routes ---------- */
@@ -2666,7 +3155,8 @@ static void on_report(struct http_req *req, void *arg)
 	"\"type\":\"integer\"},\"attempts\":{\"type\":\"integer\"},\"live_answers\":{\"type\":"    \
 	"\"integer\"},\"abandoned\":{\"type\":\"integer\"},\"rate\":{\"type\":\"number\"},"        \
 	"\"limit\":{\"type\":\"number\"},\"over_limit\":{\"type\":\"boolean\"}}},\"leads\":{"      \
-	"\"type\":\"object\"}}}"
+	"\"type\":\"object\"},\"trail\":{\"type\":\"object\",\"description\":\"the same counts "   \
+	"from the audit trail (dialer.attempt events) and whether they match\"}}}"
 
 #define R_CAMP_READ (R_MANAGE | R_PLANNER | R_AGENT)
 
@@ -2733,6 +3223,62 @@ int api_campaign_routes(struct api *a)
 	     "Attempts, live answers, abandoned calls and the rolling abandonment rate against "
 	     "the profile's limit",
 	     "campaigns", NULL, REPORT_OUT, NULL, 0, "404"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/start", R_MANAGE, on_start, NULL,
+	     HTTP_ROUTE_BODY_OPTIONAL,
+	     "Start dialling: the daemon places the campaign's calls through the SIP trunk, "
+	     "paced by its dial mode; answered calls go to its queue. The blending rule (inbound "
+	     "service level at or above blend_min_sl, blend_reserve blended agents kept free) "
+	     "applies to every campaign",
+	     "campaigns",
+	     "{\"type\":\"object\",\"properties\":{\"blend_min_sl\":{\"type\":\"number\"},"
+	     "\"blend_reserve\":{\"type\":\"integer\"}}}",
+	     "{\"type\":\"object\",\"properties\":{\"campaign_id\":{\"type\":\"integer\"},"
+	     "\"running\":{\"type\":\"boolean\"},\"agents\":{\"type\":\"integer\"},"
+	     "\"leads\":{\"type\":\"integer\"}}}",
+	     NULL, 0, "404 409"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/stop", R_MANAGE, on_stop, NULL,
+	     HTTP_ROUTE_BODY_OPTIONAL,
+	     "Stop dialling (calls already up go on; their results are still recorded)",
+	     "campaigns", NULL,
+	     "{\"type\":\"object\",\"properties\":{\"campaign_id\":{\"type\":\"integer\"},"
+	     "\"running\":{\"type\":\"boolean\"}}}",
+	     NULL, 0, "404 409"},
+	    {HTTP_GET, API_PREFIX "/campaigns/{id:int}/live", R_CAMP_READ, on_live, NULL, 0,
+	     "The running campaign now: attempts, answers, abandonment against the limit, calls "
+	     "ringing and waiting, agents, the last pacing decision, why no dialable leads",
+	     "campaigns", NULL, "{\"type\":\"object\"}", NULL, 0, "404"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/preview", R_AGENT | R_LEAD, on_preview,
+	     NULL, HTTP_ROUTE_BODY_OPTIONAL,
+	     "Preview mode: reserve the next lead for the calling agent and show its card",
+	     "campaigns", NULL,
+	     "{\"type\":\"object\",\"properties\":{\"lead_id\":{\"type\":\"integer\"},"
+	     "\"number\":{\"type\":\"string\"},\"first_name\":{\"type\":\"string\"},"
+	     "\"last_name\":{\"type\":\"string\"},\"zone\":{\"type\":\"string\"},"
+	     "\"custom\":{\"type\":\"object\"},\"attempts\":{\"type\":\"integer\"},"
+	     "\"callback\":{\"type\":\"boolean\"}}}",
+	     NULL, 0, "404 409"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/preview/dial", R_AGENT | R_LEAD,
+	     on_preview_dial, NULL, HTTP_ROUTE_BODY_OPTIONAL,
+	     "Dial the previewed lead (409 dnc when it went on a do-not-call list meanwhile, "
+	     "window_closed when its window closed)",
+	     "campaigns", NULL, "{\"type\":\"object\"}", NULL, 0, "404 409"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/preview/skip", R_AGENT | R_LEAD,
+	     on_preview_skip, NULL, HTTP_ROUTE_BODY_OPTIONAL,
+	     "Skip the previewed lead (dialable again later)", "campaigns", NULL,
+	     "{\"type\":\"object\"}", NULL, 0, "404 409"},
+	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/disposition", R_AGENT | R_LEAD,
+	     on_disposition, NULL, 0,
+	     "The calling agent's disposition of their last outbound call, given before wrap-up "
+	     "ends: completed, not-interested, wrong-number, no-answer, busy, failed, or callback "
+	     "with callback_at (epoch ms) and callback_agent (null: anyone; the agent themself or "
+	     "a colleague of the campaign): the retry rules and callbacks follow from it",
+	     "campaigns",
+	     "{\"type\":\"object\",\"required\":[\"result\"],\"properties\":{\"result\":{"
+	     "\"type\":\"string\"},\"callback_at\":{\"type\":\"integer\",\"nullable\":true},"
+	     "\"callback_agent\":{\"type\":\"integer\",\"nullable\":true}}}",
+	     "{\"type\":\"object\",\"properties\":{\"lead_id\":{\"type\":\"integer\"},"
+	     "\"result\":{\"type\":\"string\"}}}",
+	     NULL, 0, "404 409 422"},
 	    {HTTP_GET, API_PREFIX "/dnc", R_MANAGE | R_PLANNER, on_dnc_list, NULL, 0,
 	     "The global do-not-call list; ?phone=&after=&limit=", "campaigns", NULL,
 	     LIST_OF(DNC_ROW), NULL, 0, "422"},

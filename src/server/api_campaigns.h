@@ -7,4 +7,14 @@ struct api;
 /* Registers the /api/v1/campaigns... and /api/v1/dnc... routes. */
 int api_campaign_routes(struct api *a);
 
+#include <stdint.h>
+
+struct dialer_local;
+
+/* The dialer core's localtime callback reading tzdata ($TZDIR or /usr/share/zoneinfo); arg is a
+ * cache from api_tzcache_new(), freed with api_tzcache_free(). */
+int api_tz_local(const char *zone, int64_t utc_ms, struct dialer_local *out, void *arg);
+void *api_tzcache_new(void);
+void api_tzcache_free(void *cache);
+
 #endif

@@ -69,6 +69,7 @@ static cJSON *team_json(const struct center_team *t)
 	json_add_i64(o, "id", t->id);
 	cJSON_AddStringToObject(o, "name", t->name);
 	add_id_or_null(o, "lead_user_id", t->lead_user_id);
+	cJSON_AddBoolToObject(o, "active", t->active);
 	return o;
 }
 
@@ -102,6 +103,9 @@ static const char *wrapup_name(enum acd_wrapup w)
 	return w == ACD_WRAPUP_NONE ? "none" : w == ACD_WRAPUP_MANUAL ? "manual" : "timed";
 }
 
+static const char *const rec_modes[] = {"off", "always", "on_demand",
+					NULL}; /* enum center_rec_mode */
+
 /* A queue's JSON, written straight into w (GET /queues is polled by wallboards: no tree). */
 static void queue_jw(struct api *a, struct api_jw *w, const struct center_queue *q, bool live)
 {
@@ -134,6 +138,12 @@ static void queue_jw(struct api *a, struct api_jw *w, const struct center_queue 
 	api_jw_int(w, "priority", q->priority);
 	api_jw_int(w, "announce_ms", q->announce_ms);
 	api_jw_bool(w, "active", q->active);
+	api_jw_str(w, "recording", rec_modes[q->rec_mode]);
+	if (q->rec_consent[0])
+		api_jw_str(w, "recording_consent", q->rec_consent);
+	else
+		api_jw_null(w, "recording_consent");
+	api_jw_int(w, "recording_retention_days", q->rec_retention_days);
 	api_jw_arr(w, "skills");
 	for (uint32_t i = 0; i < p->n_req; i++) {
 		api_jw_obj(w, NULL);
@@ -617,13 +627,52 @@ static void on_client_update(struct http_req *req, void *arg)
 static const struct api_field team_fields[] = {
     {"name", AF_TEXT, AF_REQ, 0, CENTER_NAME_MAX - 1, NULL},
     {"lead_user_id", AF_INT, AF_NULL, 1, INT64_MAX / 2, NULL},
+    {"active", AF_BOOL, 0, 0, 0, NULL},
 };
 
 static const struct store_stmt s_team_insert = {
     "api.team_insert",
-    "INSERT INTO teams (name, lead_user_id, created_at) VALUES ($1, $2, $3) RETURNING id", NULL};
+    "INSERT INTO teams (name, lead_user_id, active, created_at) VALUES ($1, $2, $3, $4)"
+    " RETURNING id",
+    NULL};
 static const struct store_stmt s_team_update = {
-    "api.team_update", "UPDATE teams SET name = $1, lead_user_id = $2 WHERE id = $3", NULL};
+    "api.team_update", "UPDATE teams SET name = $1, lead_user_id = $2, active = $3 WHERE id = $4",
+    NULL};
+
+/*
+ * What still needs team id (an active agent in it or in its group, an active
+ * queue routing to it, at its base or a widening step): written into why, or
+ * false when nothing does and it may be deactivated.
+ */
+static bool team_in_use(struct api *a, int64_t id, char *why, size_t size)
+{
+	const struct center_agent *ag;
+	for (unsigned i = 0; (ag = center_agent_at(a->cfg.center, i)); i++) {
+		if (!ag->active)
+			continue;
+		bool member = ag->team_id == id;
+		for (uint32_t g = 0; g < ag->acd.n_groups; g++)
+			member = member || ag->acd.groups[g] == (uint32_t)id;
+		if (member) {
+			snprintf(why, size, "agent %" PRId64 " (%s) is in it: move them first",
+				 ag->id, ag->name);
+			return true;
+		}
+	}
+	const struct center_queue *q;
+	for (unsigned i = 0; (q = center_queue_at(a->cfg.center, i)); i++) {
+		if (!q->active)
+			continue;
+		bool routes = q->acd.group == (uint32_t)id;
+		for (uint32_t s = 0; s < q->acd.n_tiers; s++)
+			routes = routes || q->acd.tiers[s].group == (uint32_t)id;
+		if (routes) {
+			snprintf(why, size, "queue %" PRId64 " (%s) routes to it", q->id, q->name);
+			return true;
+		}
+	}
+	return false;
+}
 
 void api_userdir_step(struct store_job *job, int64_t user_id, int *err);
 
@@ -634,19 +683,28 @@ static void team_write(struct api *a, struct http_req *req, bool create)
 		api_not_found(req, "team");
 		return;
 	}
-	struct api_val v[2];
-	if (api_read_fields(req, http_req_json(req), team_fields, 2, NULL, create, v))
+	struct api_val v[3];
+	if (api_read_fields(req, http_req_json(req), team_fields, 3, NULL, create, v))
 		return;
 	struct center_team t;
 	memset(&t, 0, sizeof(t));
+	t.active = true;
 	if (cur)
 		t = *cur;
 	if (v[0].present)
 		snprintf(t.name, sizeof(t.name), "%s", v[0].s);
 	if (v[1].present)
 		t.lead_user_id = v[1].null ? 0 : v[1].i;
+	if (v[2].present)
+		t.active = v[2].i != 0;
 	if (t.lead_user_id && !userdir_get(a->cfg.users, (uint64_t)t.lead_user_id)) {
 		api_invalid(req, "field \"lead_user_id\": no user %" PRId64, t.lead_user_id);
+		return;
+	}
+	char why[CENTER_NAME_MAX + 64];
+	if (cur && cur->active && !t.active && team_in_use(a, cur->id, why, sizeof(why))) {
+		http_reply_error(req, 409, "conflict", "team %" PRId64 " cannot be deactivated: %s",
+				 cur->id, why);
 		return;
 	}
 	struct api_op *op = cfg_op(a, req, K_TEAM, create, &t, sizeof(t));
@@ -659,8 +717,8 @@ static void team_write(struct api *a, struct http_req *req, bool create)
 	int err = 0;
 	struct store_value p[] = {store_text(t.name),
 				  t.lead_user_id ? store_int(t.lead_user_id) : store_null(),
-				  store_int(create ? api_now(a) : t.id)};
-	api_step(job, create ? &s_team_insert : &s_team_update, p, 3, create ? 0 : STORE_MUST_HIT,
+				  store_int(t.active), store_int(create ? api_now(a) : t.id)};
+	api_step(job, create ? &s_team_insert : &s_team_update, p, 4, create ? 0 : STORE_MUST_HIT,
 		 &err);
 	char *before = NULL;
 	if (cur) {
@@ -1008,6 +1066,9 @@ enum {
 	QF_PRIORITY,
 	QF_ANNOUNCE,
 	QF_ACTIVE,
+	QF_RECORDING, /* call recording (tel_rec.c) */
+	QF_REC_CONSENT,
+	QF_REC_RETENTION,
 	QF_COUNT
 };
 
@@ -1037,6 +1098,9 @@ static const struct api_field queue_fields[QF_COUNT] = {
     [QF_PRIORITY] = {"priority", AF_INT, 0, -1000, 1000, NULL},
     [QF_ANNOUNCE] = {"announce_ms", AF_INT, 0, 0, DAY_MS, NULL},
     [QF_ACTIVE] = {"active", AF_BOOL, 0, 0, 0, NULL},
+    [QF_RECORDING] = {"recording", AF_ENUM, 0, 0, 0, rec_modes},
+    [QF_REC_CONSENT] = {"recording_consent", AF_TEXT, AF_NULL, 0, 255, NULL},
+    [QF_REC_RETENTION] = {"recording_retention_days", AF_INT, 0, 0, 36500, NULL},
 };
 
 static const char *const queue_extra[] = {"skills", "tiers", NULL};
@@ -1167,6 +1231,30 @@ static int parse_enum(const char *const *names, const char *s)
 	return 0;
 }
 
+/* A consent prompt: "" (none), a prompt name of the sounds directory, or a readable WAV file. */
+static bool rec_consent_ok(const char *s)
+{
+	if (!s[0])
+		return true;
+	if (s[0] == '/') {
+		size_t n = strlen(s);
+		return n > 4 && strcmp(s + n - 4, ".wav") == 0 && access(s, R_OK) == 0;
+	}
+	if (strstr(s, "..") || s[strlen(s) - 1] == '/')
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '/'))
+			return false;
+	return true;
+}
+
+static const struct store_stmt s_queue_rec = {
+    "api.queue_rec",
+    "UPDATE queues SET recording = $1, recording_consent = $2, recording_retention_days = $3"
+    " WHERE id = $4",
+    NULL};
+
 static void queue_write(struct api *a, struct http_req *req, bool create)
 {
 	const struct user *u = http_req_user(req);
@@ -1251,6 +1339,20 @@ static void queue_write(struct api *a, struct http_req *req, bool create)
 		q.announce_ms = v[QF_ANNOUNCE].i;
 	if (v[QF_ACTIVE].present)
 		q.active = v[QF_ACTIVE].i != 0;
+	if (v[QF_RECORDING].present)
+		q.rec_mode = (enum center_rec_mode)parse_enum(rec_modes, v[QF_RECORDING].s);
+	if (v[QF_REC_CONSENT].present) {
+		const char *cs = v[QF_REC_CONSENT].null ? "" : v[QF_REC_CONSENT].s;
+		if (!rec_consent_ok(cs)) {
+			api_invalid(
+			    req, "field \"recording_consent\" must name a prompt (letters, digits,"
+				 " '-', '_', '/') or be the path of a readable .wav file");
+			return;
+		}
+		snprintf(q.rec_consent, sizeof(q.rec_consent), "%s", cs);
+	}
+	if (v[QF_REC_RETENTION].present)
+		q.rec_retention_days = (int32_t)v[QF_REC_RETENTION].i;
 	const cJSON *sk = cJSON_GetObjectItemCaseSensitive(body, "skills");
 	const cJSON *ti = cJSON_GetObjectItemCaseSensitive(body, "tiers");
 	if (sk && read_queue_skills(a, req, sk, p))
@@ -1337,6 +1439,10 @@ static void queue_write(struct api *a, struct http_req *req, bool create)
 	api_step(job, create ? &s_queue_insert : &s_queue_update, qv, create ? 26 : 27,
 		 create ? 0 : STORE_MUST_HIT, &err);
 	struct store_value qid = create ? store_ref(0, 0) : store_int(q.id);
+	struct store_value rv[] = {store_text(rec_modes[q.rec_mode]),
+				   q.rec_consent[0] ? store_text(q.rec_consent) : store_null(),
+				   store_int(q.rec_retention_days), qid};
+	api_step(job, &s_queue_rec, rv, 4, 0, &err);
 	if (create || sk) {
 		if (!create)
 			api_step(job, &s_queue_skills_clear, &qid, 1, 0, &err);
@@ -1458,12 +1564,14 @@ static void on_queue_delete(struct http_req *req, void *arg)
 	"\"string\",\"maxLength\":127},\"site_id\":{\"type\":\"integer\"}}}"
 #define TEAM_SCHEMA                                                                                \
 	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":"   \
-	"\"string\"},\"lead_user_id\":{\"type\":\"integer\",\"nullable\":true},\"agents\":{"       \
+	"\"string\"},\"lead_user_id\":{\"type\":\"integer\",\"nullable\":true},\"active\":{"       \
+	"\"type\":\"boolean\"},\"agents\":{"                                                       \
 	"\"type\":"                                                                                \
 	"\"array\",\"items\":{\"type\":\"integer\"}}}}"
 #define TEAM_IN                                                                                    \
 	"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"name\":{\"type\":"  \
-	"\"string\",\"maxLength\":127},\"lead_user_id\":{\"type\":\"integer\",\"nullable\":true}}" \
+	"\"string\",\"maxLength\":127},\"lead_user_id\":{\"type\":\"integer\",\"nullable\":true}," \
+	"\"active\":{\"type\":\"boolean\"}}"                                                       \
 	"}"
 #define SKILL_SCHEMA                                                                               \
 	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":"   \
@@ -1506,7 +1614,12 @@ static void on_queue_delete(struct http_req *req, void *arg)
 	"\"minimum\":"                                                                             \
 	"1},\"callback_attempts\":{\"type\":\"integer\",\"minimum\":1},\"callback_retry_ms\":{"    \
 	"\"type\":\"integer\"},\"priority\":{\"type\":\"integer\"},\"announce_ms\":{\"type\":"     \
-	"\"integer\"},\"active\":{\"type\":\"boolean\"},\"skills\":{\"type\":\"array\",\"items\":" \
+	"\"integer\"},\"active\":{\"type\":\"boolean\"},"                                          \
+	"\"recording\":{\"type\":\"string\",\"enum\":[\"off\",\"always\",\"on_demand\"]},"         \
+	"\"recording_consent\":{\"type\":\"string\",\"nullable\":true,\"description\":\"a prompt " \
+	"of the sounds directory or a WAV path, played before the agent\"},"                       \
+	"\"recording_retention_days\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"0: "   \
+	"kept for ever\"},\"skills\":{\"type\":\"array\",\"items\":"                               \
 	"{"                                                                                        \
 	"\"type\":\"object\",\"properties\":{\"skill_id\":{\"type\":\"integer\"},\"min_level\":{"  \
 	"\"type\":\"integer\",\"minimum\":1,\"maximum\":10}}}},\"tiers\":{\"type\":\"array\","     \
@@ -1560,7 +1673,9 @@ int api_config_routes(struct api *a)
 	    {HTTP_POST, API_PREFIX "/teams", R_ADMIN, on_team_create, NULL, 0, "Create a team",
 	     "config", TEAM_IN, TEAM_SCHEMA, NULL, 201, "409"},
 	    {HTTP_PUT, API_PREFIX "/teams/{id:int}", R_ADMIN, on_team_update, NULL, 0,
-	     "Change a team (name, lead)", "config", TEAM_IN, TEAM_SCHEMA, NULL, 0, "404 409"},
+	     "Change a team (name, lead; active false deactivates it once no active agent or queue"
+	     " needs it)",
+	     "config", TEAM_IN, TEAM_SCHEMA, NULL, 0, "404 409"},
 	    {HTTP_GET, API_PREFIX "/skills", R_ALL, on_skill_list, NULL, 0,
 	     "List skills and languages", "config", NULL, LIST_OF(SKILL_SCHEMA), NULL, 0, NULL},
 	    {HTTP_GET, API_PREFIX "/skills/{id:int}", R_ALL, on_skill_get, NULL, 0, "A skill",

@@ -256,8 +256,14 @@ static void wrap_disposition_checked(struct api_op *op, int err, struct store_rs
 	wrap_finish(op, req);
 }
 
+/*
+ * Ending wrap-up from the desktop records a disposition: it is required here.
+ * The phone's *45 and the end of a timed wrap-up finish it without one (a
+ * phone cannot choose, the queue's time box wins); the record then waits for
+ * its disposition, which the agent gives with PATCH /contacts/{id}.
+ */
 static const struct api_field wrap_fields[] = {
-    {"disposition_id", AF_INT, AF_NULL, 1, INT64_MAX / 2, NULL},
+    {"disposition_id", AF_INT, AF_REQ, 1, INT64_MAX / 2, NULL},
     {"notes", AF_TEXT, AF_NULL | AF_EMPTY | AF_PERSONAL, 0, 20000, NULL},
 };
 
@@ -293,15 +299,9 @@ static void on_me_wrapup(struct http_req *req, void *arg)
 	op->data_free = wrap_free;
 	w->agent = ag->id;
 	w->call = (int64_t)lv.call_id;
-	w->disposition = v[0].present && !v[0].null ? v[0].i : 0;
+	w->disposition = v[0].i;
 	if (v[1].present && !v[1].null && v[1].s[0])
 		w->notes = sb_strdup(v[1].s);
-	if (!w->disposition) {
-		wrap_finish(op, req);
-		if (!op->cont)
-			api_op_free(op);
-		return;
-	}
 	const struct center_queue *q = center_queue(a->cfg.center, lv.queue_id);
 	struct store_value p[] = {store_int(w->disposition), store_int(q ? q->client_id : 0)};
 	api_op_query(op, &q_disposition_ok, p, 2, req);
@@ -450,12 +450,15 @@ int api_me_routes(struct api *a)
 	     .pattern = API_PREFIX "/me/wrapup",
 	     .roles = R_AGENT | R_LEAD,
 	     .h = on_me_wrapup,
-	     .summary = "End wrap-up with a disposition and notes for the call's contact record",
+	     .summary =
+		 "End wrap-up with a disposition (required: *45 on the phone and the end "
+		 "of a timed wrap-up finish it without one) and notes for the call's contact "
+		 "record",
 	     .tag = "agents",
-	     .request_schema =
-		 "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{"
-		 "\"disposition_id\":{\"type\":\"integer\",\"nullable\":true},\"notes\":{\"type\":"
-		 "\"string\",\"maxLength\":20000,\"nullable\":true}}}",
+	     .request_schema = "{\"type\":\"object\",\"additionalProperties\":false,\"required\":["
+			       "\"disposition_id\"],\"properties\":{"
+			       "\"disposition_id\":{\"type\":\"integer\"},\"notes\":{\"type\":"
+			       "\"string\",\"maxLength\":20000,\"nullable\":true}}}",
 	     .response_schema = STATE_SCHEMA,
 	     .errors = "404 409"},
 	    {.method = HTTP_PUT,

@@ -871,8 +871,14 @@ static void agent_write(struct api *a, struct http_req *req, bool create)
 		api_invalid(req, "field \"extension\" may hold only letters, digits and . _ -");
 		return;
 	}
-	if (ag.team_id && !center_team(a->cfg.center, ag.team_id)) {
+	const struct center_team *team = ag.team_id ? center_team(a->cfg.center, ag.team_id) : NULL;
+	if (ag.team_id && !team) {
 		api_invalid(req, "field \"team_id\": no team %" PRId64, ag.team_id);
+		return;
+	}
+	/* a deactivated team takes no new members (those still in it may stay) */
+	if (team && !team->active && (!cur || cur->team_id != ag.team_id)) {
+		api_invalid(req, "field \"team_id\": team %" PRId64 " is deactivated", ag.team_id);
 		return;
 	}
 	if (ag.site_id && !center_site(a->cfg.center, ag.site_id)) {

@@ -1309,7 +1309,10 @@ int center_call_enter(struct center *c, const struct center_call_info *info, uin
 		cp.caller_key = h ? h : 1;
 	}
 	enum acd_refusal r = ACD_REFUSED_NONE;
-	int err = acd_call_enter(c->acd, id, (uint32_t)q->id, &cp, center_now(c), &r);
+	int err = info->callback_place > 0
+		      ? acd_call_enter_callback(c->acd, id, (uint32_t)q->id, &cp,
+						info->callback_place, center_now(c), &r)
+		      : acd_call_enter(c->acd, id, (uint32_t)q->id, &cp, center_now(c), &r);
 	if (err || r != ACD_REFUSED_NONE)
 		call_done(c, id);
 	if (refused)
@@ -1341,6 +1344,17 @@ int center_call_hangup(struct center *c, uint64_t call_id, enum acd_side side)
 	return err;
 }
 
+int64_t center_call_contact(struct center *c, uint64_t call_id)
+{
+	const struct seg *sg = idmap_get(&c->segs, call_id);
+	return sg ? sg->rec.id : 0;
+}
+
+int64_t center_contact_id(struct center *c)
+{
+	return ++c->next_contact;
+}
+
 int center_call_hold(struct center *c, uint64_t call_id, bool hold)
 {
 	int64_t now = center_now(c);
@@ -1357,9 +1371,32 @@ int center_call_transfer(struct center *c, uint64_t call_id, int64_t queue_id)
 	return err;
 }
 
+int center_agent_other(struct center *c, int64_t agent_id, bool begin)
+{
+	int64_t now = center_now(c);
+	int err = begin ? acd_agent_other_begin(c->acd, (uint32_t)agent_id, now)
+			: acd_agent_other_end(c->acd, (uint32_t)agent_id, now);
+	rearm(c);
+	return err;
+}
+
+int center_call_transfer_agent(struct center *c, uint64_t call_id, int64_t agent_id)
+{
+	int err = acd_call_transfer_agent(c->acd, call_id, (uint32_t)agent_id, center_now(c));
+	rearm(c);
+	return err;
+}
+
 int center_call_callback(struct center *c, uint64_t call_id)
 {
 	int err = acd_call_request_callback(c->acd, call_id, center_now(c));
+	rearm(c);
+	return err;
+}
+
+int center_call_callback_failed(struct center *c, uint64_t call_id)
+{
+	int err = acd_callback_failed(c->acd, call_id, center_now(c));
 	rearm(c);
 	return err;
 }
@@ -1516,7 +1553,7 @@ static const struct store_stmt q_sites = {
 static const struct store_stmt q_clients = {
     "center.clients", "SELECT id, name, site_id FROM clients ORDER BY id", NULL};
 static const struct store_stmt q_teams = {
-    "center.teams", "SELECT id, name, lead_user_id FROM teams ORDER BY id", NULL};
+    "center.teams", "SELECT id, name, lead_user_id, active FROM teams ORDER BY id", NULL};
 static const struct store_stmt q_skills = {"center.skills",
 					   "SELECT id, name, kind FROM skills ORDER BY id", NULL};
 static const struct store_stmt q_queues = {
@@ -1526,6 +1563,9 @@ static const struct store_stmt q_queues = {
     " wrapup_ms, sl_threshold_ms, sl_target_pct, short_abandon_ms, resume_ms, default_aht_ms,"
     " callback_attempts, callback_retry_ms, priority, announce_ms, active FROM queues ORDER BY id",
     NULL};
+static const struct store_stmt q_queue_rec = {
+    "center.queue_rec",
+    "SELECT id, recording, recording_consent, recording_retention_days FROM queues", NULL};
 static const struct store_stmt q_queue_skills = {
     "center.queue_skills",
     "SELECT queue_id, skill_id, min_level FROM queue_skills ORDER BY queue_id, skill_id", NULL};
@@ -1620,7 +1660,8 @@ static int load_config(struct center *c)
 	n = store_rs_rows(rs);
 	for (unsigned r = 0; r < n; r++) {
 		struct center_team t = {.id = store_rs_int(rs, r, 0),
-					.lead_user_id = store_rs_int(rs, r, 2)};
+					.lead_user_id = store_rs_int(rs, r, 2),
+					.active = store_rs_int(rs, r, 3) != 0};
 		copy_text(t.name, sizeof(t.name), store_rs_text(rs, r, 1));
 		table_put(&c->teams, t.id, &t);
 	}
@@ -1681,6 +1722,21 @@ static int load_config(struct center *c)
 			p->overflow = ACD_OVERFLOW_NONE;
 	}
 	store_rs_free(rs);
+	if ((err = query(c, &q_queue_rec, &rs)) == 0) { /* call recording (schema 6) */
+		for (unsigned r = 0; r < store_rs_rows(rs); r++)
+			for (unsigned i = 0; i < n; i++)
+				if (qs[i].id == store_rs_int(rs, r, 0)) {
+					const char *m = store_rs_text(rs, r, 1);
+					qs[i].rec_mode =
+					    m && !strcmp(m, "always")	   ? CENTER_REC_ALWAYS
+					    : m && !strcmp(m, "on_demand") ? CENTER_REC_ON_DEMAND
+									   : CENTER_REC_OFF;
+					copy_text(qs[i].rec_consent, sizeof(qs[i].rec_consent),
+						  store_rs_text(rs, r, 2));
+					qs[i].rec_retention_days = (int32_t)store_rs_int(rs, r, 3);
+				}
+		store_rs_free(rs);
+	}
 	if ((err = query(c, &q_queue_skills, &rs)) == 0) {
 		unsigned m = store_rs_rows(rs);
 		for (unsigned r = 0; r < m; r++) {

@@ -1,4 +1,5 @@
-/* center: the live contact center the loop owns: configuration in memory, the ACD, the event log pipeline, committed figures. */
+/* center: the live contact center the loop owns: configuration in memory, the ACD, the event log
+ * pipeline, committed figures. */
 #ifndef SB_SERVER_CENTER_H
 #define SB_SERVER_CENTER_H
 
@@ -53,6 +54,7 @@ struct center_team {
 	int64_t id;
 	char name[CENTER_NAME_MAX];
 	int64_t lead_user_id;
+	bool active; /* false: kept for history, takes no new members */
 };
 
 struct center_skill {
@@ -66,10 +68,18 @@ struct center_queue {
 	char name[CENTER_NAME_MAX];
 	int64_t client_id, site_id;
 	double sl_target_pct;
-	int32_t priority;   /* default caller priority */
+	int32_t priority;    /* default caller priority */
 	int64_t announce_ms; /* position / wait announcements; 0: off */
 	bool active;
 	struct acd_queue_params acd;
+	/* call recording (tel_rec.c): mode, consent prompt ("": none), days kept (0: for ever) */
+	enum center_rec_mode {
+		CENTER_REC_OFF = 0,
+		CENTER_REC_ALWAYS,
+		CENTER_REC_ON_DEMAND
+	} rec_mode;
+	char rec_consent[256];
+	int32_t rec_retention_days;
 };
 
 struct center_agent {
@@ -93,13 +103,13 @@ struct center_number {
 };
 
 struct center_config {
-	struct store *store;	/* required: opened, migrations applied */
-	struct sse_hub *hub;	/* may be NULL */
+	struct store *store;	 /* required: opened, migrations applied */
+	struct sse_hub *hub;	 /* may be NULL */
 	struct metrics *metrics; /* may be NULL: then no gauges are registered */
-	struct userdir *users;	/* may be NULL: filled from the users table when set */
-	int64_t interval_ms;	/* KPI interval; default 15 min */
-	uint32_t max_misses;	/* consecutive ring-no-answers before auto log-out; default 3 */
-	uint64_t seed;		/* the ACD's random strategy */
+	struct userdir *users;	 /* may be NULL: filled from the users table when set */
+	int64_t interval_ms;	 /* KPI interval; default 15 min */
+	uint32_t max_misses;	 /* consecutive ring-no-answers before auto log-out; default 3 */
+	uint64_t seed;		 /* the ACD's random strategy */
 };
 
 void center_config_default(struct center_config *cfg);
@@ -117,7 +127,8 @@ void center_close(struct center *c);
 int64_t center_now(struct center *c);
 struct acd *center_acd(struct center *c);
 
-/* --- configuration (the in-memory copy; pointers are valid until the next apply/remove of that id) --- */
+/* --- configuration (the in-memory copy; pointers are valid until the next apply/remove of that id)
+ * --- */
 
 const struct center_site *center_site(const struct center *c, int64_t id);
 const struct center_client *center_client(const struct center *c, int64_t id);
@@ -159,6 +170,11 @@ int center_skill_remove(struct center *c, int64_t id);
 const struct center_site *center_site_at(const struct center *c, unsigned i);
 /* Checks queue parameters as the ACD would, without changing anything (0 or EINVAL). */
 int center_queue_check(const struct center *c, const struct center_queue *q);
+
+/* The contact record (segment) a call is in now; 0 when none is open. */
+int64_t center_call_contact(struct center *c, uint64_t call_id);
+/* A new contact record id, for a record written outside the ACD (a voicemail message). */
+int64_t center_contact_id(struct center *c);
 
 /* --- the event pipeline --- */
 
@@ -218,6 +234,7 @@ struct center_call_info {
 	const char *direction;	     /* "inbound" (NULL), "outbound" */
 	const char *initiation;	     /* "inbound" (NULL), "callback", "transfer" ... */
 	int32_t priority;	     /* added to the queue's default */
+	int64_t callback_place;	     /* > 0: joins as a callback keeping this place (tel_ivr.c) */
 };
 
 /*
@@ -233,7 +250,13 @@ int center_call_reject(struct center *c, uint64_t call_id, int64_t agent_id, enu
 int center_call_hangup(struct center *c, uint64_t call_id, enum acd_side side);
 int center_call_hold(struct center *c, uint64_t call_id, bool hold);
 int center_call_transfer(struct center *c, uint64_t call_id, int64_t queue_id);
+/* Transfer to one agent who serves the call's queue (acd_call_transfer_agent). */
+int center_call_transfer_agent(struct center *c, uint64_t call_id, int64_t agent_id);
+/* An agent starts / ends a call that is not a queue call (a consultation): acd_agent_other_*. */
+int center_agent_other(struct center *c, int64_t agent_id, bool begin);
 int center_call_callback(struct center *c, uint64_t call_id);
+/* A callback's customer was not reached (acd_callback_failed): retried later, or failed. */
+int center_call_callback_failed(struct center *c, uint64_t call_id);
 
 /*
  * Who acts on ACD events besides the log: the SIP adapter (ring a phone on
@@ -248,11 +271,11 @@ void center_add_call_sink(struct center *c, center_call_sink_h *h, void *arg);
 
 /* Today's figures of a queue from committed events (site-local day). */
 struct center_queue_live {
-	struct kpi_counts today;	 /* counters since local midnight */
-	uint32_t in_queue;		 /* calls waiting or ringing now */
-	int64_t oldest_wait_ms;		 /* longest current wait; 0 if none */
+	struct kpi_counts today;		/* counters since local midnight */
+	uint32_t in_queue;			/* calls waiting or ringing now */
+	int64_t oldest_wait_ms;			/* longest current wait; 0 if none */
 	uint32_t agents[ACD_AGENT_STATE_COUNT]; /* members by state */
-	int64_t ewt_ms;			 /* expected wait for a new caller; -1: nobody serves */
+	int64_t ewt_ms; /* expected wait for a new caller; -1: nobody serves */
 };
 int center_queue_live(struct center *c, int64_t queue_id, struct center_queue_live *out);
 

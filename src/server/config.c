@@ -303,6 +303,8 @@ static int load_file(struct serve_config *c, const char *file)
 					   "sip",
 					   "sip_min_expires",
 					   "trunk",
+					   "recording_sweep_ms",
+					   "recording_day_ms",
 					   "tls_cert",
 					   "tls_key",
 					   "demo",
@@ -350,6 +352,9 @@ static int load_file(struct serve_config *c, const char *file)
 	if ((rc = cfg_i64(j, "sip_min_expires", 1, 3600, &v, file)))
 		goto out;
 	c->sip_min_expires = (unsigned)v;
+	if ((rc = cfg_i64(j, "recording_sweep_ms", 10, 86400000, &c->rec_sweep_ms, file)) ||
+	    (rc = cfg_i64(j, "recording_day_ms", 1, 86400000, &c->rec_day_ms, file)))
+		goto out;
 	int e = json_get_bool(j, "demo", &b);
 	if (e == EINVAL) {
 		rc = bad(file, "\"demo\" must be true or false");

@@ -25,7 +25,8 @@ struct serve_config {
 	unsigned sip_min_expires; /* s: shortest registration accepted ("sip_min_expires") */
 	struct serve_addr trunk;  /* where calls to outside numbers go (--trunk, "trunk") */
 	bool trunk_given;	  /* port 0 otherwise: no outside calls */
-	char *tls_cert, *tls_key; /* file paths */
+	int64_t rec_sweep_ms, rec_day_ms; /* recording retention: sweep interval, a "day" (tests) */
+	char *tls_cert, *tls_key;	  /* file paths */
 	char *config_file;
 	bool demo;
 	bool demo_traffic;	       /* simulated callers and agents (implies demo) */

@@ -266,6 +266,10 @@ static int start_telephony(struct daemon *d)
 	telephony_config_default(&tc);
 	tc.sip_addr = addr;
 	tc.reg_min_expires = d->cfg.sip_min_expires;
+	tc.data_dir = d->cfg.data_dir; /* call recordings (tel_rec.c) */
+	tc.store = d->store;
+	tc.rec_sweep_ms = d->cfg.rec_sweep_ms;
+	tc.rec_day_ms = d->cfg.rec_day_ms;
 	char trunk[SERVE_ADDR_MAX + 16];
 	if (d->cfg.trunk_given) {
 		const struct serve_addr *ta = &d->cfg.trunk;
@@ -330,8 +334,8 @@ static int wire(struct daemon *d)
 		return err;
 	if (d->center)
 		auth_set_audit(d->auth, evlog_audit, d->center);
-	if (d->store && (err = session_keep_start(d->store, d->auth, d->users,
-						  c->session_idle_ms, c->session_max_ms)))
+	if (d->store && (err = session_keep_start(d->store, d->auth, d->users, c->session_idle_ms,
+						  c->session_max_ms)))
 		return err;
 	if (d->center && c->demo_traffic &&
 	    (err = traffic_start(&d->traffic, d->center, d->store, &c->traffic)))
@@ -347,6 +351,7 @@ static int wire(struct daemon *d)
 		return err;
 	struct api_config apc = {d->http,     d->center,   d->store,  d->users,	     d->auth,
 				 c->data_dir, poster_post, d->poster, c->pwhash_cost};
+	apc.tel = d->tel;
 	return api_start(&d->api, &apc);
 }
 

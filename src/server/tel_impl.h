@@ -31,6 +31,9 @@ struct evl_timer;
 #define FC_READY     "*43"
 #define FC_NOT_READY "*44" /* followed by a reason digit 1-9: 100 + digit */
 #define FC_WRAPUP    "*45"
+#define FC_LISTEN    "*46" /* followed by an agent's extension: monitoring (tel_xfer.c) */
+#define FC_WHISPER   "*47"
+#define FC_BARGE     "*48"
 
 struct tcall;
 
@@ -42,6 +45,7 @@ struct tleg {
 	int64_t agent; /* agent legs: whose phone */
 	bool answered;
 	bool connected; /* the center connected this agent */
+	void *xfer; /* a leg of tel_xfer.c's (consult, monitor, transferred): its events go there */
 };
 
 struct tcall {
@@ -54,6 +58,10 @@ struct tcall {
 	bool feature; /* a feature-code call, not a queue call */
 	bool caller_gone;
 	char number[SIPX_USER_MAX]; /* the caller's number as the agent's phone shows it */
+	struct tel_rec *rec; /* call recording (tel_rec.c); NULL: the queue does not record */
+	struct xcall *x;     /* consultation, conference, monitors (tel_xfer.c); NULL: none */
+	void *dial;	     /* a dialled customer (tel_dial.c): its attempt */
+	struct tivr *ivr;    /* menu, announcements, survey, callback leg (tel_ivr.c); NULL: none */
 };
 
 enum act_kind {
@@ -89,8 +97,12 @@ struct telephony {
 	unsigned n_acts, cap_acts;
 	struct evl_timer *defer;
 	char sounds[256];
-	char trunk[80];		/* cfg.trunk_addr points here */
-	struct tcall *entering; /* the call being entered: its ENTER event names its id */
+	char trunk[80];		  /* cfg.trunk_addr points here */
+	struct tcall *entering;	  /* the call being entered: its ENTER event names its id */
+	struct tel_recs *recs;	  /* call recording (tel_rec.c): paths, retention sweep */
+	struct xbridge *xbridges; /* calls transferred out to a number (tel_xfer.c) */
+	struct tel_dial *dial;	  /* outbound campaigns (tel_dial.c); NULL until one starts */
+	struct tel_ivr *ivr;	  /* menus, hours, announcements, callbacks, survey (tel_ivr.c) */
 };
 
 /* Releases a leg's SIP dialog (no more events) and frees its media. */
@@ -110,6 +122,27 @@ void tel_ring_agent(struct telephony *t, struct tcall *tc, int64_t agent_id);
 /* The SIP URI that calls an outside number (E.164 or as dialled) through the trunk: ENOENT when
  * no trunk is set, EINVAL when the number holds anything but digits and a leading '+'. */
 int tel_number_target(struct telephony *t, const char *number, char *uri, size_t n);
+/* tel_xfer.c: transfers, consultation, conference, monitoring. Hooks of the controller: */
+void tel_xfer_leg_event(struct telephony *t, struct tleg *l, const struct sipx_event_info *info);
+void tel_xfer_refer(struct telephony *t, struct tleg *l, const char *target);
+/* A caller with no agent leg (a menu's transfer) leaves for an outside number through the trunk. */
+int tel_xfer_out(struct telephony *t, struct tcall *tc, const char *number);
+/* An INVITE from an agent's phone while its call is up: their consultation (true: taken). */
+bool tel_xfer_invite(struct telephony *t, struct sipx_leg *leg, const struct sipx_invite *inv);
+/* An offer to an agent the call's consultation already talks to: adopted (true), not rung. */
+bool tel_xfer_adopt(struct telephony *t, struct tcall *tc, int64_t agent);
+/* The agent's phone hung up in a conference with a consulted agent: the caller stays with them
+ * (true: done, the leg is freed). */
+bool tel_xfer_agent_left(struct telephony *t, struct tleg *l);
+/* The agent's phone put its call on hold (re-INVITE sendonly / inactive) or resumed it. */
+void tel_xfer_phone_hold(struct telephony *t, struct tleg *l, bool hold);
+/* ACT_UNHOLD of a call in a mix: the caller rejoins it (true) instead of a bridge. */
+bool tel_xfer_unhold(struct telephony *t, struct tcall *tc);
+/* After each act on a call with tc->x: the call ended or moved: its extra legs go. */
+void tel_xfer_after_act(struct telephony *t, struct tcall *tc, enum act_kind kind);
+/* telephony_stop: frees every leg and mix of tel_xfer.c. */
+void tel_xfer_stop(struct telephony *t);
+
 /* Answers the caller's leg with our SDP. */
 int tel_answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_invite *inv);
 

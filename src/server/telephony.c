@@ -1,6 +1,9 @@
 /* telephony: SIP legs and RTP media joined to the center's calls and agents (see telephony.h). */
 #include "server/telephony.h"
 #include "server/tel_impl.h"
+#include "server/tel_rec.h"
+#include "server/tel_dial.h"
+#include "server/tel_ivr.h"
 
 #include "base/idmap.h"
 #include "base/mem.h"
@@ -45,6 +48,8 @@ void tel_leg_clear(struct tleg *l)
 
 void tel_agent_leg_free(struct tleg *l)
 {
+	if (l->call)
+		tel_rec_leg_gone(l->call, l); /* its recording ends (tel_rec.c) */
 	tel_leg_clear(l);
 	sb_free(l);
 }
@@ -71,12 +76,14 @@ void tel_drop_agent_leg(struct tcall *tc, struct tleg *l)
 /* Frees a call once nothing refers to it any more. */
 void tel_call_maybe_free(struct tcall *tc)
 {
-	if (tc->caller.sip || tc->n_agents)
+	if (tc->caller.sip || tc->n_agents || tc->x)
 		return;
 	if (tc->id)
 		idmap_del(&tc->t->calls, tc->id);
 	if (tc->fid)
 		idmap_del(&tc->t->features, tc->fid);
+	tel_rec_call_gone(tc);
+	tel_ivr_call_free(tc);
 	tel_leg_clear(&tc->caller);
 	sb_free(tc);
 }
@@ -101,6 +108,8 @@ void tel_defer(struct telephony *t, enum act_kind kind, uint64_t call, int64_t a
 static void on_center_event(const struct acd_event *ev, void *arg)
 {
 	struct telephony *t = arg;
+	if (tel_ivr_event(t, ev))
+		return; /* callbacks, survey (tel_ivr.c) */
 	if (!idmap_get(&t->calls, ev->call)) {
 		if (!t->entering || ev->type != ACD_EV_CALL_ENTER)
 			return; /* not a SIP call (demo traffic, another driver) */
@@ -250,7 +259,8 @@ static void run_acts(void *arg)
 			struct tleg *l = a->agent ? tel_find_agent_leg(tc, a->agent) : NULL;
 			switch (a->kind) {
 			case ACT_OFFER:
-				tel_ring_agent(t, tc, a->agent);
+				if (!tel_xfer_adopt(t, tc, a->agent))
+					tel_ring_agent(t, tc, a->agent);
 				break;
 			case ACT_STOP:
 				if (l && !l->connected) {
@@ -261,7 +271,10 @@ static void run_acts(void *arg)
 			case ACT_CONNECT:
 				if (l && tc->caller.media) {
 					l->connected = true;
-					media_bridge(tc->caller.media, l->media);
+					/* recording (tel_rec.c); a consent prompt still playing
+					 * bridges later */
+					if (!tel_rec_connected(t, tc, l))
+						media_bridge(tc->caller.media, l->media);
 				}
 				break;
 			case ACT_CALLER_OUT:
@@ -307,6 +320,8 @@ static void run_acts(void *arg)
 					media_play(tc->caller.media, t->moh); /* ends the bridge */
 				break;
 			case ACT_UNHOLD:
+				if (tel_xfer_unhold(t, tc))
+					break; /* the caller is back in the conference */
 				for (unsigned k = 0; k < tc->n_agents; k++)
 					if (tc->agents[k]->connected && tc->caller.media) {
 						media_bridge(tc->caller.media,
@@ -315,6 +330,8 @@ static void run_acts(void *arg)
 					}
 				break;
 			}
+			if (tc->x)
+				tel_xfer_after_act(t, tc, a->kind);
 			tel_call_maybe_free(tc);
 		}
 		sb_free(list);
@@ -375,6 +392,8 @@ int tel_answer_caller(struct telephony *t, struct tcall *tc, const struct sipx_i
 static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite *inv)
 {
 	struct telephony *t = arg;
+	if (tel_xfer_invite(t, leg, inv))
+		return; /* a consultation from the phone, or a monitoring code (tel_xfer.c) */
 	struct tcall *tc = sb_zalloc(sizeof(*tc));
 	if (!tc) {
 		sipx_leg_reject(leg, 500, "Out of memory");
@@ -425,6 +444,8 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 	const struct center_number *num = center_number(t->c, inv->ruri_user);
 	const struct center_queue *q =
 	    num && num->active ? center_queue(t->c, num->queue_id) : NULL;
+	if (num && num->active && tel_ivr_invite(t, tc, inv, num))
+		return; /* a menu, or the queue is closed (tel_ivr.c) */
 	if (!q) {
 		sipx_leg_reject(leg, 404, "No such number");
 		tel_leg_clear(&tc->caller);
@@ -478,15 +499,19 @@ static void on_invite(void *arg, struct sipx_leg *leg, const struct sipx_invite 
 		tel_call_maybe_free(tc);
 		return;
 	}
-	/* music until an agent answers (the bridge replaces it) */
-	if (t->moh)
+	/* music until an agent answers (the bridge replaces it); a consent prompt first (tel_rec.c)
+	 */
+	if (!tel_rec_consent(t, tc) && t->moh)
 		media_play(tc->caller.media, t->moh);
+	tel_ivr_queued(t, tc); /* announcements (tel_ivr.c) */
 }
 
 /* ---------- SIP: leg events ---------- */
 
 static void caller_event(struct telephony *t, struct tcall *tc, const struct sipx_event_info *info)
 {
+	if (tel_ivr_caller_event(t, tc, info))
+		return; /* DTMF by INFO, a callback's customer leg (tel_ivr.c) */
 	switch (info->ev) {
 	case SIPX_EV_CONFIRMED:
 		/* a late offer: the caller's answer to ours came with the ACK */
@@ -563,6 +588,8 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 	}
 	case SIPX_EV_BYE:
 	case SIPX_EV_ENDED: {
+		if (tel_xfer_agent_left(t, l))
+			break; /* the caller stays with the conference's other party (tel_xfer.c) */
 		bool connected = l->connected;
 		int64_t agent = l->agent;
 		tel_drop_agent_leg(tc, l);
@@ -577,12 +604,17 @@ static void agent_event(struct telephony *t, struct tleg *l, const struct sipx_e
 		size_t len = 0;
 		bool hold = false;
 		if (media_leg_sdp_reoffer(l->media, info->sdp, info->sdp_len, sdp, sizeof(sdp),
-					  &len, &hold) == 0)
+					  &len, &hold) == 0) {
 			sipx_leg_reinvite_answer(l->sip, 200, sdp, len);
-		else
+			tel_xfer_phone_hold(t, l, hold); /* the phone's hold key (tel_xfer.c) */
+		} else {
 			sipx_leg_reinvite_answer(l->sip, 488, NULL, 0);
+		}
 		break;
 	}
+	case SIPX_EV_INFO: /* a key from the agent's phone: the recording code (tel_rec.c) */
+		tel_rec_agent_digit(t, l, info->digit);
+		break;
 	default:
 		break;
 	}
@@ -595,6 +627,16 @@ static void on_leg_event(void *arg, struct sipx_leg *leg, const struct sipx_even
 	struct tleg *l = sipx_leg_arg(leg);
 	if (!l)
 		return;
+	if (l->xfer) { /* consult, monitor, transferred out (tel_xfer.c) */
+		tel_xfer_leg_event(t, l, info);
+		return;
+	}
+	if (l->call->dial && tel_dial_leg_event(t, l, info))
+		return; /* a dialled customer not yet handed to the center (tel_dial.c) */
+	if (info->ev == SIPX_EV_REFER) { /* a transfer from the phone (tel_xfer.c) */
+		tel_xfer_refer(t, l, info->target);
+		return;
+	}
 	if (l == &l->call->caller)
 		caller_event(t, l->call, info);
 	else
@@ -728,6 +770,10 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 	sc.arg = t;
 	if (!err)
 		err = sipx_alloc(&t->sip, &sc);
+	if (!err)
+		err = tel_rec_init(t); /* call recording (tel_rec.c) */
+	if (!err)
+		err = tel_ivr_start(t); /* menus, hours, announcements, callbacks (tel_ivr.c) */
 	if (err) {
 		telephony_stop(t);
 		return err;
@@ -746,8 +792,12 @@ void telephony_stop(struct telephony *t)
 {
 	if (!t)
 		return;
+	tel_rec_stop_all(t); /* first: files completed; the center is closed already */
+	tel_xfer_stop(t);
+	tel_dial_free(t);
 	struct tcall *tc;
 	for (uint32_t it = 0; idmap_next(&t->calls, &it, NULL, (void **)&tc);) {
+		tel_ivr_call_free(tc);
 		for (unsigned i = 0; i < tc->n_agents; i++)
 			tel_agent_leg_free(tc->agents[i]);
 		tel_leg_clear(&tc->caller);
@@ -759,7 +809,9 @@ void telephony_stop(struct telephony *t)
 		sb_free(tc);
 	}
 	idmap_release(&t->features);
+	tel_ivr_stop(t);
 	sipx_free(t->sip);
+	tel_rec_fini(t);
 	media_source_close(t->moh);
 	media_free(t->media);
 	evl_timer_free(t->defer);

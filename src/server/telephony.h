@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct center;
+struct store;
 struct telephony;
 
 struct telephony_config {
@@ -29,6 +30,12 @@ struct telephony_config {
 	const char *realm;	   /* digest realm: the one the agents' HA1 were made with */
 	unsigned reg_min_expires;  /* s; shortest registration accepted (0: the stack's 60) */
 	const char *trunk_addr; /* "127.0.0.1:5080": where outside numbers are called; NULL: none */
+	/* call recording (tel_rec.c): files under <data_dir>/recordings, contact records in store
+	 */
+	const char *data_dir; /* NULL: no recording */
+	struct store *store;
+	int64_t rec_sweep_ms; /* how often expired recordings are looked for (0: hourly) */
+	int64_t rec_day_ms;   /* a retention "day" (0: 86400000; shorter only for tests) */
 };
 
 void telephony_config_default(struct telephony_config *cfg);
@@ -36,5 +43,25 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 /* Hangs up every call (best effort) and frees everything. After center_close(). */
 void telephony_stop(struct telephony *t);
 uint16_t telephony_sip_port(const struct telephony *t);
+
+/*
+ * Call recording of the agent's connected call (tel_rec.c), for the API:
+ * STATUS reports; START begins one on an on-demand queue; PAUSE and RESUME
+ * (paused stretches are silence in the file). The change is logged with
+ * actor_user. Returns 0; ENOENT: the agent has no connected SIP call;
+ * EPERM: the call's queue does not record (or START on an "always" queue);
+ * EALREADY: already in that state; EINVAL: PAUSE/RESUME before a start;
+ * EIO: the file could not be started.
+ */
+enum telephony_rec_op { TEL_REC_STATUS, TEL_REC_START, TEL_REC_PAUSE, TEL_REC_RESUME };
+struct telephony_rec_state {
+	const char *mode;  /* the queue's: "off", "always", "on_demand" */
+	const char *state; /* "off" (not recording), "recording", "paused" */
+	uint64_t call_id;
+	int64_t contact_id;
+	char ref[128]; /* the file, relative to the data directory ("" before a start) */
+};
+int telephony_rec_control(struct telephony *t, int64_t agent_id, enum telephony_rec_op op,
+			  uint64_t actor_user, struct telephony_rec_state *out);
 
 #endif

@@ -647,6 +647,27 @@ static const char v4_sqlite[] =
     " ended_at INTEGER);"
     "CREATE INDEX dial_attempts_campaign ON dial_attempts(campaign_id, time);";
 
+/*
+ * Version 5: caller features (docs/ivr.md, docs/telephony.md "Menus, hours,
+ * announcements, callbacks, survey"): the post-call survey per queue (the
+ * rating goes to the contact's attributes.survey). Callback requests go to
+ * version 1's callbacks table.
+ */
+static const char v5_sqlite[] = "ALTER TABLE queues ADD COLUMN survey INTEGER NOT NULL DEFAULT 0;";
+
+/*
+ * Version 6: call recording (docs/telephony.md, "Call recording"): per queue
+ * off / always / on demand, an optional consent prompt played to callers, and
+ * the days recordings are kept (0: for ever); an index for the retention sweep.
+ */
+static const char v6_sqlite[] =
+    "ALTER TABLE queues ADD COLUMN recording TEXT NOT NULL DEFAULT 'off'"
+    " CHECK (recording = 'off' OR recording = 'always' OR recording = 'on_demand');"
+    "ALTER TABLE queues ADD COLUMN recording_consent TEXT;" /* a prompt name or a WAV path */
+    "ALTER TABLE queues ADD COLUMN recording_retention_days INTEGER NOT NULL DEFAULT 0"
+    " CHECK (recording_retention_days >= 0);"
+    "CREATE INDEX contacts_recorded ON contacts(t_disconnected)"
+    " WHERE recording_ref IS NOT NULL;";
 
 /*
  * Version 8: login sessions kept across restarts (src/server/session_keep.c)
@@ -656,13 +677,22 @@ static const char v4_sqlite[] =
  */
 static const char v8_sqlite[] = "ALTER TABLE sessions ADD COLUMN csrf TEXT;";
 
+/*
+ * Version 9: teams can be deactivated (docs/app.md, administration): kept for
+ * the agents' and contacts' history, no longer offered for new members.
+ */
+static const char v9_sqlite[] = "ALTER TABLE teams ADD COLUMN active INTEGER NOT NULL DEFAULT 1;";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2, "web application: preferences, referrals and goals, escalations",
      {[STORE_SQLITE] = v2_sqlite}},
     {3, "quality: scorecards, evaluations, disputes, sampling, calibration, coaching", {[STORE_SQLITE] = v3_sqlite}},
     {4, "outbound: campaigns, lead lists and leads, do-not-call, dial attempts", {[STORE_SQLITE] = v4_sqlite}},
+    {5, "caller features: post-call survey per queue", {[STORE_SQLITE] = v5_sqlite}},
+    {6, "call recording: per-queue mode, consent prompt, retention", {[STORE_SQLITE] = v6_sqlite}},
     {8, "login sessions kept across restarts", {[STORE_SQLITE] = v8_sqlite}},
+    {9, "teams can be deactivated", {[STORE_SQLITE] = v9_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -24,9 +24,10 @@ export const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
  * - "demo" (default): the daemon's demo traffic (simulated callers entering
  *   the queues through the real router). Every agent is left to people
  *   (humans: 26), so calls wait until the test's agent takes them.
- * test_desktop.mjs makes real SIP calls instead (sip.mjs: SIPp phones and
- * callers at the daemon's "sip" address); test_qa.mjs keeps the demo traffic,
- * which fills the queues with many calls for the QA screens.
+ * test_desktop, test_escalate, test_desk and test_wallboard make real SIP
+ * calls instead (sip.mjs: SIPp phones and callers at the daemon's "sip"
+ * address); test_qa.mjs keeps the demo traffic, which fills the queues with
+ * many calls for the QA screens.
  */
 export function callSource() {
   const kind = process.env.SB_CALL_SOURCE || 'demo';
@@ -38,7 +39,7 @@ export function callSource() {
       async placeCall() {},
     };
   }
-  throw new Error(`SB_CALL_SOURCE=${kind}: only "demo" (test_desktop.mjs makes its own SIP calls)`);
+  throw new Error(`SB_CALL_SOURCE=${kind}: only "demo" (the SIP tests make their own calls with sip.mjs)`);
 }
 
 /* One daemon: serve --demo on 127.0.0.1, its URL read from the first line it prints. */

@@ -23,7 +23,7 @@ const SCREENS = [
   ['agent1', ['#/desktop']],
   ['lead1', ['#/team', '#/desktop', '#/wallboard']],
   ['super1', ['#/wallboard', '#/wallboard/big', '#/admin/dispositions', '#/admin/scripts/1', '#/admin/knowledge']],
-  ['admin', ['#/admin/users', '#/admin/users/new', '#/admin/teams/1', '#/admin/agents/1', '#/admin/queues/1', '#/admin/numbers/1', '#/admin/dispositions/1', '#/admin/scripts', '#/admin/knowledge/1']],
+  ['admin', ['#/admin/users', '#/admin/users/new', '#/admin/teams/1', '#/admin/agents/1', '#/admin/skills/4', '#/admin/queues/1', '#/admin/numbers/1', '#/admin/dispositions/1', '#/admin/scripts', '#/admin/knowledge/1']],
 ];
 
 for (const lang of ['en', 'de']) {

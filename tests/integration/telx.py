@@ -301,7 +301,7 @@ class Baresip:
     """A headless baresip as an agent's phone: registered as ext, auto-answer, sends a tone
     (aufile), records what it hears (sndfile), remote control over ctrl_tcp."""
 
-    def __init__(self, daemon, ext, password="demo", tone=1000, regint=60, answer=True):
+    def __init__(self, daemon, ext, password="demo", tone=1000, regint=60, answer=True, extra=()):
         self.dir = tempfile.mkdtemp(prefix="telx-baresip-")
         self.port = free_port()
         self.ctrl = free_port()
@@ -326,7 +326,7 @@ class Baresip:
             "module_app account.so",
             "module_app ctrl_tcp.so",
             "ctrl_tcp_listen 127.0.0.1:%d" % self.ctrl,
-        ]
+        ] + list(extra)  # more config lines, e.g. "module_app menu.so" for sndcode (DTMF)
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(cfg) + "\n")
         acc = ('<sip:%s@127.0.0.1:%d>;auth_pass=%s;outbound="sip:127.0.0.1:%d;transport=udp";'

@@ -80,6 +80,9 @@ def test_call_flow(binary):
         # during wrap-up the desktop shows the agent's own segment, not the caller's next one
         assert wrap["contact_id"] == call["contact_id"] and wrap["notes"] == note, wrap
         assert wrap["t_connected"] is not None
+        # ending wrap-up from the desktop records a disposition (*45 and the timer end it without one)
+        a.err("POST", "me/wrapup", {"notes": note}, 422, needle='"disposition_id"')
+        a.err("POST", "me/wrapup", {"disposition_id": None}, 422, needle='"disposition_id"')
         a.ok("POST", "me/wrapup", {"disposition_id": 1, "notes": note})
         con = sqlite3.connect(db_path(s), timeout=30)
         row = con.execute("SELECT notes, customer_id, disposition_id, disconnect_reason FROM contacts"

@@ -53,7 +53,7 @@ ROUTES = [
      {"name": "text", "static_contact": "text", "rank": "int", "skills": "arr"}),
     ("PUT", "agents/1/state", lambda: {"state": "logged_out"}, {"state": "enum", "reason": "int"}),
     ("PUT", "me/state", lambda: {"state": "logged_out"}, {"state": "enum", "reason": "int"}),
-    ("POST", "me/wrapup", lambda: {}, {"disposition_id": "int", "notes": "nostore"}),
+    ("POST", "me/wrapup", lambda: {"disposition_id": 1}, {"disposition_id": "int", "notes": "nostore"}),
     ("POST", "dispositions", lambda: {"code": unique("C"), "label": "L", "client_id": 1},
      {"code": "text", "label": "text", "category": "text", "requires_note": "bool",
       "client_id": "int"}),

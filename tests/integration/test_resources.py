@@ -49,6 +49,19 @@ def test_sites_clients_teams_skills(binary):
         assert t["id"] in [x["id"] for x in a.ok("GET", "teams")["items"]]
         a.err("GET", "teams/999", None, 404)
         a.err("POST", "teams", {"name": "Team North"}, 409)
+        # teams are deactivated once nothing active needs them; no new members then
+        assert t["active"] is True
+        a.err("PUT", "teams/1", {"active": False}, 409, needle="move them first")
+        a.err("PUT", "teams/3", {"active": False}, 409)  # the team-leads group: members and queue 5
+        assert a.ok("PUT", "teams/%d" % t["id"], {"active": False})["active"] is False
+        assert a.ok("GET", "teams/%d" % t["id"])["active"] is False
+        a.err("PUT", "agents/2", {"team_id": t["id"]}, 422, needle="deactivated")
+        a.err("POST", "agents", {"name": "New", "extension": "3998", "sip_password": "abcd",
+                                 "team_id": t["id"]}, 422, needle="team_id")
+        assert a.ok("PUT", "teams/%d" % t["id"], {"active": True})["active"] is True
+        a.ok("PUT", "agents/2", {"team_id": t["id"]})
+        a.err("PUT", "teams/%d" % t["id"], {"active": False}, 409, needle="agent 2")
+        a.ok("PUT", "agents/2", {"team_id": 1})
         # skills
         sk = a.ok("POST", "skills", {"name": "french", "kind": "language"}, 201)
         assert sk["kind"] == "language"

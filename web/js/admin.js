@@ -1,4 +1,4 @@
-// admin: users, teams, agents' skills, queues (with opening hours), numbers (with menus), dispositions,
+// admin: users, teams, agents' skills, skills, queues (with opening hours), numbers (with menus), dispositions,
 // scripts and knowledge articles: list, create, edit, deactivate; validation messages next to the fields.
 
 import { h, fill, $, field, toast } from './dom.js';
@@ -29,11 +29,13 @@ const ENTITIES = {
   },
   teams: {
     roles: ['admin'], path: '/teams', title: (r) => r.name,
-    columns: ['name', 'lead_user_id'],
+    columns: ['name', 'lead_user_id', 'active'],
     fields: [
       { name: 'name', required: true },
       { name: 'lead_user_id', type: 'select', nullable: true, options: (refs) => refs.users.filter((u) => u.role === 'team_lead').map((u) => [u.id, u.display_name + ' (' + u.username + ')']) },
+      { name: 'active', type: 'check' },
     ],
+    deactivate: 'inactive', // refused (409, shown) while an active agent or queue needs the team
   },
   agents: {
     roles: ['admin'], path: '/agents', title: (r) => r.name,
@@ -41,13 +43,21 @@ const ENTITIES = {
     fields: [
       { name: 'name', required: true },
       { name: 'user_id', type: 'select', nullable: true, options: (refs) => refs.users.map((u) => [u.id, u.display_name + ' (' + u.username + ')']) },
-      { name: 'team_id', type: 'select', nullable: true, options: (refs) => refs.teams.map((x) => [x.id, x.name]) },
+      { name: 'team_id', type: 'select', nullable: true, options: (refs, row) => refs.teams.filter((x) => x.active !== false || (row && row.team_id === x.id)).map((x) => [x.id, x.name]) },
       { name: 'extension', required: true, pattern: '[0-9]{2,8}' },
       { name: 'sip_password', type: 'password', requiredOnCreate: true, optional: true },
       { name: 'skills', type: 'skills', level: 'level' },
       { name: 'active', type: 'check' },
     ],
     deactivate: 'delete',
+  },
+  skills: {
+    roles: ['admin'], path: '/skills', title: (r) => r.name,
+    columns: ['name', 'kind'],
+    fields: [
+      { name: 'name', required: true },
+      { name: 'kind', type: 'select', required: true, options: () => ['skill', 'language'].map((k) => [k, t('admin.kind.' + k)]) },
+    ],
   },
   queues: {
     roles: ['admin'], path: '/queues', title: (r) => r.name,
@@ -144,6 +154,7 @@ export async function mount(root, ctx, hash) {
     if (col === 'queue_id') { const x = refs.queues.find((y) => y.id === v); return x ? x.name : '-'; }
     if (col === 'lead_user_id') { const x = refs.users.find((y) => y.id === v); return x ? x.display_name : v ? '#' + v : '-'; }
     if (col === 'category' && name === 'knowledge') return t('kb.' + v);
+    if (col === 'kind') return t('admin.kind.' + v);
     return v === null || v === undefined ? '-' : String(v);
   };
 
@@ -182,7 +193,7 @@ export async function mount(root, ctx, hash) {
       let ctl;
       switch (f.type) {
       case 'select': {
-        const opts = f.options(refs);
+        const opts = f.options(refs, row);
         ctl = h('select', { id, name: f.name }, f.nullable || !f.required ? h('option', { value: '' }, t('admin.none')) : null,
           opts.map(([v, l]) => h('option', { value: v, selected: val !== undefined && val !== null && String(val) === String(v) }, l)));
         break;
@@ -253,7 +264,8 @@ export async function mount(root, ctx, hash) {
           }
         }
         toast(t('admin.saved'));
-        location.hash = '#/admin/' + name + '/' + saved.id;
+        const target = '#/admin/' + name + '/' + saved.id;
+        if (location.hash === target) ctx.rerender(); else location.hash = target; // the list shows the change too
       } catch (ex) {
         if (ex === null) return;
         showError(form, ex, err);

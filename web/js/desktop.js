@@ -2,7 +2,7 @@
 // knowledge, in-call actions, wrap-up, "my day" and keyboard shortcuts.
 
 import { h, fill, $, modal, field, toast } from './dom.js';
-import { get, post, put, ApiError } from './api.js';
+import { get, post, put, patch, ApiError } from './api.js';
 import * as live from './live.js';
 import { t, fmtDur, fmtTime, fmtDateTime, fmtDate, fmtMoney, fmtPct, zonedToEpoch, zonedInput, language } from './i18n.js';
 
@@ -18,6 +18,7 @@ export async function mount(root, ctx) {
     queues: [], reasons: [], dispositions: [], day: null,
     sound: ctx.prefs ? ctx.prefs.sound !== false : true,
     notesTimer: 0, savedNotes: '', busy: false,
+    late: null, // a call whose wrap-up ended (*45 on the phone, the timer) before a disposition was given
   };
   const [agent, queues, reasons, dispositions] = await Promise.all([
     get('/me/agent'), get('/queues'), get('/reason-codes'), get('/dispositions')]);
@@ -145,6 +146,7 @@ export async function mount(root, ctx) {
           return;
         }
         const fresh = !s.call || s.call.call_id !== c.call_id;
+        if (fresh) wrapEndedElsewhere();
         const hadNotes = s.call ? s.call.notes : '';
         s.call = c;
         if (!fresh && hadNotes && !c.notes) s.call.notes = hadNotes;
@@ -180,7 +182,21 @@ export async function mount(root, ctx) {
     loadScript();
   }
 
+  /*
+   * The call shown was in wrap-up and that ended without the desktop's
+   * disposition (*45 on the phone, or the queue's time box ran out): the
+   * record still wants one, given afterwards with PATCH /contacts/{id}.
+   */
+  function wrapEndedElsewhere() {
+    const c = s.call;
+    if (!c || c.state !== 'wrap-up' || s.wrapping === c.call_id || !c.contact_id) return;
+    const sel = $('#wrap-disposition'), notes = $('#wrap-notes');
+    s.late = { contact_id: c.contact_id, customer_number: c.customer_number, disposition: sel ? sel.value : '',
+      notes: notes ? notes.value : (c.notes || '') };
+  }
+
   function endCall() {
+    wrapEndedElsewhere();
     s.call = null;
     stopRing();
     clearTimeout(s.notesTimer);
@@ -210,7 +226,7 @@ export async function mount(root, ctx) {
       stopRing();
     }
     if (!c) {
-      fill(callPanel, h('h2', { id: 'call-h' }, t('desk.call')),
+      fill(callPanel, h('h2', { id: 'call-h' }, t('desk.call')), lateForm(),
         h('p', { class: 'muted', id: 'no-call' }, s.agent.state === 'ready' ? t('desk.waiting_for_call') : t('desk.no_call')));
       renderCustomer();
       return;
@@ -223,7 +239,7 @@ export async function mount(root, ctx) {
       c.escalation ? [h('dt', null, t('desk.escalated_because')), h('dd', { id: 'call-escalation' }, c.escalation.reason)] : null);
     const notes = h('textarea', { id: 'call-notes', name: 'notes', rows: 5, maxlength: 20000, value: s.call.notes || '',
       oninput: () => { s.call.notes = notes.value; scheduleNotes(); } });
-    const parts = [h('h2', { id: 'call-h' }, t('desk.call'), ' ', h('span', { class: 'state-badge state-' + st }, t('state.' + st))), info];
+    const parts = [h('h2', { id: 'call-h' }, t('desk.call'), ' ', h('span', { class: 'state-badge state-' + st }, t('state.' + st))), lateForm(), info];
     if (st === 'talking' || st === 'hold') {
       parts.push(field(t('desk.notes'), notes, t('desk.notes_hint')));
       parts.push(h('div', { class: 'actions wrap' },
@@ -253,14 +269,18 @@ export async function mount(root, ctx) {
     } catch (e) { if (e.status !== 409) showError(e); }
   }
 
-  function wrapForm() {
-    const sel = h('select', { id: 'wrap-disposition', name: 'disposition_id', required: true },
+  /* The disposition and notes of a call: prefix "wrap" ends wrap-up, "late" completes a record whose wrap-up ended. */
+  function dispositionForm(prefix, preset, send) {
+    const sel = h('select', { id: prefix + '-disposition', name: 'disposition_id', required: true },
       h('option', { value: '' }, t('desk.choose_disposition')),
       groupDispositions());
-    const notes = h('textarea', { id: 'wrap-notes', name: 'notes', rows: 4, maxlength: 20000, value: s.call.notes || '' });
-    const countdown = s.call.wrapup_ends_at ? h('p', { id: 'wrap-countdown', class: 'countdown', 'aria-live': 'off' }) : null;
+    if (preset.disposition) sel.value = preset.disposition;
+    const notes = h('textarea', { id: prefix + '-notes', name: 'notes', rows: 4, maxlength: 20000, value: preset.notes || '' });
+    // kept as typed: the panel is drawn again on every change of state
+    sel.addEventListener('change', () => { preset.disposition = sel.value; });
+    notes.addEventListener('input', () => { preset.notes = notes.value; });
     const err = h('p', { class: 'form-error', role: 'alert' });
-    const form = h('form', { id: 'wrap-form', class: 'wrap-form', novalidate: true, onsubmit: async (e) => {
+    const form = h('form', { id: prefix + '-form', class: 'wrap-form', novalidate: true, onsubmit: async (e) => {
       e.preventDefault();
       err.textContent = '';
       for (const el of form.querySelectorAll('.field-error')) el.textContent = '';
@@ -276,11 +296,7 @@ export async function mount(root, ctx) {
         return;
       }
       try {
-        clearTimeout(s.notesTimer);
-        s.agent = { ...s.agent, ...(await post('/me/wrapup', { disposition_id: Number(sel.value), notes: notes.value || null })) };
-        toast(t('desk.wrapped_up'));
-        renderState();
-        await syncCall();
+        await send(Number(sel.value), notes.value || null);
       } catch (ex) {
         if (ex.status === 422 && ex.field) {
           const f = ex.field === 'disposition_id' ? sel : notes;
@@ -288,13 +304,49 @@ export async function mount(root, ctx) {
         } else err.textContent = ex.status === 409 ? t('desk.wrap_over') : t('error.generic', { message: ex.message });
       }
     } },
-    h('h3', null, t('desk.wrap_up')), countdown,
+    h('h3', null, prefix === 'late' ? t('desk.late_title') : t('desk.wrap_up')),
+    prefix === 'late' ? h('p', { class: 'muted small', id: 'late-text' }, t('desk.late_text', { number: preset.customer_number || t('desk.anonymous') }))
+      : preset.countdown ? h('p', { id: 'wrap-countdown', class: 'countdown', 'aria-live': 'off' }) : null,
     field(t('desk.disposition'), sel),
     field(t('desk.wrap_notes'), notes),
     err,
-    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit', id: 'wrap-submit' }, t('desk.wrap_submit'))));
-    setTimeout(() => sel.focus(), 0);
+    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit', id: prefix + '-submit' }, prefix === 'late' ? t('desk.late_submit') : t('desk.wrap_submit'))));
     return form;
+  }
+
+  function wrapForm() {
+    const c = s.call;
+    const form = dispositionForm('wrap', { notes: c.notes, countdown: !!c.wrapup_ends_at }, async (disposition, notes) => {
+      clearTimeout(s.notesTimer);
+      s.wrapping = c.call_id; // its end (the event may come before the reply) is ours, not *45's or the timer's
+      try {
+        s.agent = { ...s.agent, ...(await post('/me/wrapup', { disposition_id: disposition, notes })) };
+      } catch (ex) {
+        s.wrapping = null;
+        if (ex.status !== 409 || !c.contact_id) throw ex;
+        // the time ran out just now: the record still takes the disposition
+        s.late = { contact_id: c.contact_id, customer_number: c.customer_number, disposition: String(disposition), notes: notes || '' };
+        await syncCall();
+        renderCall();
+        return;
+      }
+      toast(t('desk.wrapped_up'));
+      renderState();
+      await syncCall();
+    });
+    setTimeout(() => { if (!s.late) $('#wrap-disposition')?.focus(); }, 0);
+    return form;
+  }
+
+  function lateForm() {
+    const l = s.late;
+    if (!l) return null;
+    return dispositionForm('late', l, async (disposition, notes) => {
+      await patch('/contacts/' + l.contact_id, { disposition_id: disposition, notes });
+      s.late = null;
+      toast(t('desk.late_done'));
+      renderCall();
+    });
   }
 
   function groupDispositions() {
@@ -371,7 +423,7 @@ export async function mount(root, ctx) {
     await saveNotes();
     const reason = await modal(t('desk.escalate'), (close) => {
       const ta = h('textarea', { id: 'escalate-reason', name: 'reason', rows: 3, required: true, maxlength: 2000 });
-      return h('form', { onsubmit: (e) => {
+      return h('form', { novalidate: true, onsubmit: (e) => {
         e.preventDefault();
         if (!ta.value.trim()) { $('#escalate-reason-err').textContent = t('desk.reason_required'); return; }
         close(ta.value.trim());
@@ -398,7 +450,7 @@ export async function mount(root, ctx) {
       const num = h('input', { id: 'cb-number', name: 'number', required: true, value: number, autocomplete: 'off' });
       const notes = h('textarea', { id: 'cb-notes', name: 'notes', rows: 2 });
       const err = h('p', { class: 'form-error', role: 'alert' });
-      const form = h('form', { onsubmit: async (e) => {
+      const form = h('form', { novalidate: true, onsubmit: async (e) => {
         e.preventDefault();
         const body = { queue_id: s.call.queue_id, number: num.value.trim(), due_at: zonedToEpoch(due.value) };
         if (s.customer) body.customer_id = s.customer.id;
@@ -428,7 +480,7 @@ export async function mount(root, ctx) {
       const inp = h('input', { id: 'ref-product', name: 'product', required: true, maxlength: 200, list: 'ref-products', autocomplete: 'off' });
       const dl = h('datalist', { id: 'ref-products' }, ['Visa Gold', 'Savings plan', 'Car loan', 'Personal loan', 'Travel insurance', ...products].map((p) => h('option', { value: p })));
       const err = h('p', { class: 'form-error', role: 'alert' });
-      const form = h('form', { onsubmit: async (e) => {
+      const form = h('form', { novalidate: true, onsubmit: async (e) => {
         e.preventDefault();
         const body = { product: inp.value.trim() };
         if (!body.product) { $('#ref-product-err').textContent = t('desk.product_required'); return; }
@@ -709,7 +761,8 @@ export async function mount(root, ctx) {
   /* ---------- keyboard ---------- */
   const keys = (e) => {
     if (document.querySelector('dialog[open]')) return;
-    if (e.ctrlKey && e.key === 'Enter' && $('#wrap-form')) { e.preventDefault(); $('#wrap-form').requestSubmit(); return; }
+    const wf = $('#wrap-form') || $('#late-form');
+    if (e.ctrlKey && e.key === 'Enter' && wf) { e.preventDefault(); wf.requestSubmit(); return; }
     if (!e.altKey || e.ctrlKey || e.metaKey) return;
     const map = { a: answer, d: decline, r: () => setState('ready'), n: () => setState('not_ready', Number(reasonSel.value)),
       h: toggleHold, t: transfer, e: escalate, x: hangup, b: callback, f: referral, k: () => $('#kb-q') && $('#kb-q').focus() };

@@ -201,14 +201,18 @@ async function route(force) {
     fill(main, h('section', { class: 'card', id: 'forbidden' }, h('h1', null, t('error.forbidden_title')), h('p', null, t('error.forbidden'))));
     return;
   }
-  fill(main, h('p', { class: 'muted loading' }, t('common.loading')));
+  // each mount draws into its own box: one overtaken by a newer route (same view, another hash) draws out of sight
+  const me = current;
+  const box = h('div', { class: 'view' }, h('p', { class: 'muted loading' }, t('common.loading')));
+  fill(main, box);
   try {
     const mod = await views[name].load();
-    if (current.name !== name) return;
-    const cleanup = await mod.mount(main, ctx, location.hash);
-    if (current.name === name) current.cleanup = cleanup; else if (cleanup) cleanup();
+    if (current !== me) return;
+    const cleanup = await mod.mount(box, ctx, me.hash);
+    if (current === me) current.cleanup = cleanup; else if (cleanup) cleanup();
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return;
+    if (current !== me) return;
     if (e instanceof ApiError && e.status === 0) {
       fill(main, h('p', { class: 'muted' }, t('offline.waiting')));
       return;
@@ -219,6 +223,7 @@ async function route(force) {
   main.focus({ preventScroll: true });
 }
 
+ctx.rerender = () => route(true); // a view shows itself again (an admin list after an edit)
 window.addEventListener('hashchange', () => route(false));
 
 /* ---------- start ---------- */

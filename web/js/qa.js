@@ -300,29 +300,165 @@ async function evaluation(body, args) {
     resultView(ev), disputesView(ev)), coach);
 }
 
-/* scorecards: the definition as JSON; saving an edit makes a new version */
+/*
+ * The scorecard editor: sections, criteria (section, text, weight, scale,
+ * N/A, critical and where it fails) and non-scoring fields as rows of inputs;
+ * read() gives the definition the daemon validates. Ids are kept for rows that
+ * came with the definition and new rows get the next free one, so a new
+ * version still matches its criteria to the old one's.
+ */
+function scorecardEditor(def) {
+  const kinds = { sections: [], criteria: [], fields: [] };
+  const boxes = {};
+  const nextId = (k) => kinds[k].reduce((m, r) => Math.max(m, r.id), 0) + 1;
+  const num = (name, value, label, extra = {}) => h('input', { type: 'number', name, value: value === undefined || value === null ? '' : String(value), 'aria-label': label, class: 'narrow', ...extra });
+  const sectionOptions = (sel, value, whole) => {
+    fill(sel, whole ? h('option', { value: '' }, t('qa.ed.whole')) : null,
+      kinds.sections.map((r) => h('option', { value: String(r.id) }, r.name.value || t('qa.ed.section_n', { n: r.id }))));
+    if (value !== undefined && value !== null) sel.value = String(value);
+  };
+  const refreshSections = () => {
+    for (const r of kinds.criteria) sectionOptions(r.section, r.section.value || r.init.section, false);
+    for (const r of kinds.fields) sectionOptions(r.section, r.section.value || r.init.section || '', true);
+  };
+  const remove = (k, r) => h('button', { type: 'button', class: 'quiet small', onclick: () => {
+    kinds[k] = kinds[k].filter((x) => x !== r);
+    r.el.remove();
+    if (k === 'sections') refreshSections();
+  } }, t('admin.remove'));
+
+  function addSection(d = {}) {
+    const r = { id: d.id || nextId('sections'), init: d };
+    r.name = h('input', { name: 'name', value: d.name || '', 'aria-label': t('qa.name'), oninput: refreshSections });
+    r.weight = num('weight', d.weight === undefined ? 1 : d.weight, t('qa.ed.weight'), { min: 0, step: 'any' });
+    r.el = h('tr', { dataset: { id: r.id } }, h('td', { class: 'num muted' }, String(r.id)), h('td', null, r.name), h('td', null, r.weight), h('td', null, remove('sections', r)));
+    kinds.sections.push(r);
+    boxes.sections.appendChild(r.el);
+    refreshSections();
+  }
+  function addCriterion(d = {}) {
+    const r = { id: d.id || nextId('criteria'), init: d };
+    r.section = h('select', { name: 'section', 'aria-label': t('qa.ed.section') });
+    sectionOptions(r.section, d.section, false);
+    r.text = h('input', { name: 'text', value: d.text || '', 'aria-label': t('qa.criterion'), class: 'wide' });
+    r.weight = num('weight', d.weight === undefined ? 1 : d.weight, t('qa.ed.weight'), { min: 0, step: 'any' });
+    r.points = h('select', { name: 'points', 'aria-label': t('qa.ed.points') }, [2, 3, 4, 5].map((n) => h('option', { value: String(n) }, String(n))));
+    r.points.value = String(d.points || 2);
+    r.min = num('min', d.min, t('qa.ed.min'));
+    r.max = num('max', d.max, t('qa.ed.max'));
+    r.na = h('input', { type: 'checkbox', name: 'na', checked: !!d.na, 'aria-label': t('qa.na') });
+    r.critical = h('select', { name: 'critical', 'aria-label': t('qa.ed.critical') }, ['none', 'section', 'whole'].map((c) => h('option', { value: c }, t('qa.ed.critical.' + c))));
+    r.critical.value = d.critical || 'none';
+    r.fail_at = num('fail_at', d.fail_at, t('qa.ed.fail_at'));
+    r.el = h('tr', { dataset: { id: r.id } }, h('td', { class: 'num muted' }, String(r.id)), h('td', null, r.section), h('td', null, r.text), h('td', null, r.weight),
+      h('td', null, r.points), h('td', null, r.min), h('td', null, r.max), h('td', null, r.na), h('td', null, r.critical), h('td', null, r.fail_at), h('td', null, remove('criteria', r)));
+    kinds.criteria.push(r);
+    boxes.criteria.appendChild(r.el);
+  }
+  function addField(d = {}) {
+    const r = { id: d.id || nextId('fields'), init: d };
+    r.kind = h('select', { name: 'kind', 'aria-label': t('qa.ed.kind') }, ['checkbox', 'dropdown', 'comment'].map((k) => h('option', { value: k }, t('qa.ed.kind.' + k))));
+    r.kind.value = d.kind || 'checkbox';
+    r.label = h('input', { name: 'label', value: d.label || '', 'aria-label': t('qa.ed.label'), class: 'wide' });
+    r.section = h('select', { name: 'section', 'aria-label': t('qa.ed.section') });
+    sectionOptions(r.section, d.section || '', true);
+    r.required = h('input', { type: 'checkbox', name: 'required', checked: !!d.required, 'aria-label': t('qa.ed.required') });
+    r.options = h('input', { name: 'options', value: (d.options || []).join(', '), 'aria-label': t('qa.ed.options'), placeholder: t('qa.ed.options_hint') });
+    r.el = h('tr', { dataset: { id: r.id } }, h('td', { class: 'num muted' }, String(r.id)), h('td', null, r.kind), h('td', null, r.label), h('td', null, r.section),
+      h('td', null, r.required), h('td', null, r.options), h('td', null, remove('fields', r)));
+    kinds.fields.push(r);
+    boxes.fields.appendChild(r.el);
+  }
+
+  const table = (k, heads, add, label) => {
+    boxes[k] = h('tbody');
+    return h('section', { class: 'qa-ed', id: 'qa-sc-' + k },
+      h('h3', null, t('qa.ed.' + k)),
+      h('table', { class: 'grid' }, h('thead', null, h('tr', null, heads.map((x) => h('th', { scope: 'col' }, x)), h('th', null, ''))), boxes[k]),
+      h('button', { type: 'button', class: 'small', id: 'qa-sc-add-' + k, onclick: () => add() }, label));
+  };
+  const el = h('div', { class: 'qa-editor' },
+    table('sections', ['#', t('qa.name'), t('qa.ed.weight')], addSection, t('qa.ed.add_section')),
+    table('criteria', ['#', t('qa.ed.section'), t('qa.criterion'), t('qa.ed.weight'), t('qa.ed.points'), t('qa.ed.min'), t('qa.ed.max'), t('qa.na'), t('qa.ed.critical'), t('qa.ed.fail_at')], addCriterion, t('qa.ed.add_criterion')),
+    table('fields', ['#', t('qa.ed.kind'), t('qa.ed.label'), t('qa.ed.section'), t('qa.ed.required'), t('qa.ed.options')], addField, t('qa.ed.add_field')));
+  (def.sections || []).forEach(addSection);
+  (def.criteria || []).forEach(addCriterion);
+  (def.fields || []).forEach(addField);
+
+  const numOf = (inp) => (inp.value.trim() === '' ? undefined : Number(inp.value));
+  function read() {
+    const out = {
+      sections: kinds.sections.map((r) => ({ id: r.id, name: r.name.value.trim(), weight: numOf(r.weight) })),
+      criteria: kinds.criteria.map((r) => {
+        const c = { id: r.id, section: Number(r.section.value) || 0, text: r.text.value.trim(), weight: numOf(r.weight), points: Number(r.points.value) };
+        if (numOf(r.min) !== undefined) c.min = numOf(r.min);
+        if (numOf(r.max) !== undefined) c.max = numOf(r.max);
+        if (r.na.checked) c.na = true;
+        if (r.critical.value !== 'none') c.critical = r.critical.value;
+        if (numOf(r.fail_at) !== undefined) c.fail_at = numOf(r.fail_at);
+        return c;
+      }),
+      fields: kinds.fields.map((r) => {
+        const f = { id: r.id, kind: r.kind.value, label: r.label.value.trim() };
+        if (r.section.value) f.section = Number(r.section.value);
+        if (r.required.checked) f.required = true;
+        if (r.kind.value === 'dropdown') f.options = r.options.value.split(',').map((x) => x.trim()).filter(Boolean);
+        return f;
+      }),
+    };
+    for (const k of ['sections', 'criteria']) for (const x of out[k]) if (x.weight === undefined) delete x.weight;
+    return out;
+  }
+  /* Marks the row a daemon message names ("criteria[2] ..." or "criterion 3: ..."). */
+  function mark(message) {
+    for (const k of Object.keys(kinds)) for (const r of kinds[k]) r.el.classList.remove('invalid');
+    let m = /\b(sections|criteria|fields)\[(\d+)\]/.exec(message);
+    if (m && kinds[m[1]][Number(m[2])]) { kinds[m[1]][Number(m[2])].el.classList.add('invalid'); return; }
+    m = /\b(section|criterion|field) (\d+)\b/.exec(message);
+    const k = m && { section: 'sections', criterion: 'criteria', field: 'fields' }[m[1]];
+    const r = k && kinds[k].find((x) => x.id === Number(m[2]));
+    if (r) r.el.classList.add('invalid');
+  }
+  return { el, read, mark };
+}
+
+/* scorecards: the definition in the editor (or as JSON); saving an edit makes a new version */
 async function scorecardsView(body, args, s) {
   const pick = h('select', { id: 'qa-sc-pick', onchange: () => load() },
     h('option', { value: '' }, t('qa.new_scorecard')), s.scorecards.map((x) => h('option', { value: x.id }, x.name)));
   const name = h('input', { id: 'qa-sc-name' });
-  const def = h('textarea', { id: 'qa-sc-def', rows: 18, class: 'mono', spellcheck: 'false' });
   const active = h('input', { type: 'checkbox', id: 'qa-sc-active', checked: true });
   const info = h('p', { class: 'muted small', id: 'qa-sc-info' });
   const err = h('p', { class: 'form-error', role: 'alert', id: 'qa-sc-error' });
+  const editorBox = h('div', { id: 'qa-sc-editor' });
+  // the JSON, for copying a definition between centers or a quick bulk edit
+  const def = h('textarea', { id: 'qa-sc-def', rows: 14, class: 'mono', spellcheck: 'false' });
+  const jsonBox = h('details', { id: 'qa-sc-json', ontoggle: () => { if (jsonBox.open) def.value = JSON.stringify(editor.read(), null, 2); } },
+    h('summary', null, t('qa.definition')), field(t('qa.definition'), def, t('qa.ed.json_hint')),
+    h('button', { type: 'button', class: 'small', id: 'qa-sc-from-json', onclick: () => {
+      err.textContent = '';
+      try { setEditor(JSON.parse(def.value)); } catch (ex) { err.textContent = t('admin.json'); }
+    } }, t('qa.ed.use_json')));
   const sample = { sections: [{ id: 1, name: 'Opening', weight: 1 }],
     criteria: [{ id: 1, section: 1, text: 'Used the approved greeting', weight: 1, points: 2 }], fields: [] };
+  let editor = null;
+  function setEditor(d) {
+    editor = scorecardEditor(d || { sections: [], criteria: [], fields: [] });
+    fill(editorBox, editor.el);
+  }
   function load() {
     const sc = s.scorecards.find((x) => x.id === Number(pick.value));
     name.value = sc ? sc.name : '';
-    def.value = JSON.stringify(sc ? sc.definition : sample, null, 2);
+    setEditor(sc ? sc.definition : sample);
+    jsonBox.open = false;
     active.checked = sc ? sc.active : true;
     info.textContent = sc ? t('qa.version', { v: sc.version }) : '';
+    err.textContent = '';
   }
   fill(body, h('form', { class: 'panel', id: 'qa-sc-form', onsubmit: async (e) => {
     e.preventDefault();
     err.textContent = '';
-    let d;
-    try { d = JSON.parse(def.value); } catch (ex) { err.textContent = t('admin.json'); return; }
+    const d = editor.read();
     try {
       const id = Number(pick.value);
       const sc = id ? await put('/qa/scorecards/' + id, { name: name.value, definition: d, active: active.checked })
@@ -332,9 +468,9 @@ async function scorecardsView(body, args, s) {
       pick.value = String(sc.id);
       load();
       toast(t('qa.scorecard_saved', { v: sc.version }));
-    } catch (ex) { err.textContent = errText(ex); }
+    } catch (ex) { err.textContent = errText(ex); editor.mark(err.textContent); }
   } }, h('div', { class: 'panel-head' }, h('h2', null, t('qa.tab.scorecards')), pick), info,
-  field(t('qa.name'), name), field(t('qa.definition'), def, t('qa.definition_hint')),
+  field(t('qa.name'), name), h('p', { class: 'muted small' }, t('qa.ed.hint')), editorBox, jsonBox,
   h('label', { class: 'check', for: active.id }, active, t('qa.active')), err,
   h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'qa-sc-save' }, t('qa.save')))));
   load();

@@ -186,6 +186,9 @@ export async function mount(root, ctx, hash) {
     const answered = iv.items.map((x) => x.answered);
     const sl = iv.items.map((x) => (x[s.variant] === null ? null : Math.round(x[s.variant] * 1000) / 10));
     const data = [xs, offered, answered, sl];
+    // what the chart shows, for a look without reading the canvas
+    chartBox.dataset.offered = offered.reduce((a, b) => a + b, 0);
+    chartBox.dataset.answered = answered.reduce((a, b) => a + b, 0);
     const width = Math.max(320, chartBox.clientWidth || 600);
     if (chart) { chart.destroy(); chart = null; }
     if (!xs.length) {
@@ -218,6 +221,9 @@ export async function mount(root, ctx, hash) {
     }, data, chartBox);
   }
   const chartTimer = setInterval(loadIntervals, 15000);
+  /* A call that ends changes today's figures: re-read them soon (coalesced), not only every 15 s. */
+  let chartSoon = 0;
+  const intervalsSoon = () => { if (!chartSoon) chartSoon = setTimeout(() => { chartSoon = 0; loadIntervals(); }, 1000); };
 
   const unsub = live.subscribe((type, ev) => {
     if (!ev) return;
@@ -240,6 +246,7 @@ export async function mount(root, ctx, hash) {
       }
     }
     if (type.startsWith('call-') || type.startsWith('agent-') || type.startsWith('callback-') || type === 'reset') refresh();
+    if (/^call-(connect|complete|abandon|exit|transfer)/.test(type) || type === 'reset') intervalsSoon();
   });
   const unopen = live.onOpen(() => { refresh(); loadIntervals(); });
 
@@ -251,6 +258,7 @@ export async function mount(root, ctx, hash) {
   return () => {
     clearInterval(ticker);
     clearInterval(chartTimer);
+    clearTimeout(chartSoon);
     unsub();
     unopen();
     document.removeEventListener('keydown', keys);

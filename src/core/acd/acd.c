@@ -1,4 +1,5 @@
-/* acd: queues, agents and the router (see acd.h for the contract, docs/internals/acd.md for the design). */
+/* acd: queues, agents and the router (see acd.h for the contract, docs/internals/acd.md for the
+ * design). */
 #include "core/acd/acd_impl.h"
 
 #include "base/mem.h"
@@ -22,6 +23,7 @@
 static void route_call(struct acd *acd, struct call *c);
 static void agent_free(struct acd *acd, struct agent *a);
 static void overflow(struct acd *acd, struct call *c);
+static void to_callback(struct acd *acd, struct call *c, uint32_t reason);
 
 /* ---------- events ---------- */
 
@@ -36,12 +38,12 @@ static inline void call_event_init(struct acd_event *ev, uint16_t type, const st
 {
 	/* a compound literal zeroes with a few inline stores, no memset call */
 	*ev = (struct acd_event){
-		.type = type,
-		.call = c->id,
-		.queue = c->q ? c->q->id : 0,
-		.priority = c->prio,
-		.flags = c->flags,
-		.t_enter = c->t_enter,
+	    .type = type,
+	    .call = c->id,
+	    .queue = c->q ? c->q->id : 0,
+	    .priority = c->prio,
+	    .flags = c->flags,
+	    .t_enter = c->t_enter,
 	};
 }
 
@@ -61,7 +63,8 @@ static void tmr_start(struct acd *acd, struct tmr *t, int64_t when)
 	t->hn.k3 = 0;
 	if (when <= acd->now)
 		acd->overdue = true;
-	/* cannot fail for lack of memory in practice: on ENOMEM the timer is lost, so say so loudly */
+	/* cannot fail for lack of memory in practice: on ENOMEM the timer is lost, so say so loudly
+	 */
 	if (heap_push(&acd->timers, &t->hn) != 0)
 		t->hn.idx = HEAP_NONE;
 }
@@ -512,8 +515,8 @@ static struct band *band_get(struct queue *q, int32_t prio)
 		q->cap_bands = cap;
 		/* the calls' band pointers moved too */
 		for (uint32_t j = 0; j < q->n_bands; j++)
-			dlist_for_each(it, &b[j].calls)
-				container_of(it, struct call, link)->band = &b[j];
+			dlist_for_each(it, &b[j].calls) container_of(it, struct call, link)->band =
+			    &b[j];
 	}
 	/* shift bands after i one place right, relinking their lists */
 	for (uint32_t j = q->n_bands; j > i; j--) {
@@ -527,8 +530,7 @@ static struct band *band_get(struct queue *q, int32_t prio)
 			dst->calls.next->prev = &dst->calls;
 			dst->calls.prev->next = &dst->calls;
 		}
-		dlist_for_each(it, &dst->calls)
-			container_of(it, struct call, link)->band = dst;
+		dlist_for_each(it, &dst->calls) container_of(it, struct call, link)->band = dst;
 	}
 	q->n_bands++;
 	q->bands[i].prio = prio;
@@ -563,7 +565,8 @@ static void band_remove(struct call *c)
 
 static struct call *band_head(struct band *b)
 {
-	return dlist_empty(&b->calls) ? NULL : container_of(dlist_first(&b->calls), struct call, link);
+	return dlist_empty(&b->calls) ? NULL
+				      : container_of(dlist_first(&b->calls), struct call, link);
 }
 
 /* ---------- calls: allocation ---------- */
@@ -664,7 +667,8 @@ static void agent_set(struct acd *acd, struct agent *a, uint8_t to, uint32_t rea
 		if (q && !(a->wrap_flags & ACD_F_CALLBACK)) {
 			int64_t handle = a->wrap_handle_ms + ev.dur_ms;
 			q->st.wrap_ms += ev.dur_ms;
-			q->aht_ms = q->aht_ms > 0 ? 0.9 * q->aht_ms + 0.1 * (double)handle : (double)handle;
+			q->aht_ms =
+			    q->aht_ms > 0 ? 0.9 * q->aht_ms + 0.1 * (double)handle : (double)handle;
 		}
 		a->wrap_call = 0;
 		tmr_stop(acd, &a->t_wrap);
@@ -1095,7 +1099,8 @@ static uint32_t call_position(const struct call *c)
 			continue;
 		}
 		if (c->link.next == &bd->calls) {
-			pos += bd->n - 1; /* the last of its band: no walk (the usual case at entry) */
+			pos +=
+			    bd->n - 1; /* the last of its band: no walk (the usual case at entry) */
 			break;
 		}
 		dlist_for_each(it, &bd->calls)
@@ -1130,6 +1135,10 @@ static int call_join(struct acd *acd, struct call *c, struct queue *q, uint8_t f
 	ev.wait_ms = acd->now - c->key;
 	emit(acd, &ev);
 	call_arm_timers(acd, c);
+	if (acd->enter_callback) { /* acd_call_enter_callback: a callback from the start */
+		acd->enter_callback = false;
+		to_callback(acd, c, 2);
+	}
 	route_call(acd, c);
 	return 0;
 }
@@ -1301,7 +1310,8 @@ static int queue_params_check(const struct acd *acd, uint32_t id, const struct a
 	if (p->n_req > ACD_MAX_REQ || p->n_tiers > ACD_MAX_TIERS)
 		return EINVAL;
 	for (uint32_t i = 0; i < p->n_req; i++)
-		if (!p->req[i].skill || p->req[i].min_level < 1 || p->req[i].min_level > ACD_MAX_LEVEL)
+		if (!p->req[i].skill || p->req[i].min_level < 1 ||
+		    p->req[i].min_level > ACD_MAX_LEVEL)
 			return EINVAL;
 	for (uint32_t i = 0; i < p->n_tiers; i++) {
 		if (p->tiers[i].after_ms <= 0 || p->tiers[i].level_drop > ACD_MAX_LEVEL)
@@ -1443,7 +1453,8 @@ static int agent_params_check(const struct acd_agent_params *p)
 	if (!p || p->n_skills > ACD_MAX_SKILLS || p->n_groups > ACD_MAX_GROUPS)
 		return EINVAL;
 	for (uint32_t i = 0; i < p->n_skills; i++) {
-		if (!p->skills[i].skill || p->skills[i].level < 1 || p->skills[i].level > ACD_MAX_LEVEL)
+		if (!p->skills[i].skill || p->skills[i].level < 1 ||
+		    p->skills[i].level > ACD_MAX_LEVEL)
 			return EINVAL;
 		for (uint32_t j = 0; j < i; j++)
 			if (p->skills[j].skill == p->skills[i].skill)
@@ -1580,7 +1591,8 @@ static void withdraw_offer(struct acd *acd, struct agent *a, enum acd_cancel why
 	emit(acd, &ev);
 	call_del_offer(c, a);
 	a->call = NULL;
-	struct agent_ev x = {to == ACD_AGENT_LOGGED_OUT ? ACD_EV_AGENT_LOGOUT : ACD_EV_AGENT_STATE, c, 0};
+	struct agent_ev x = {to == ACD_AGENT_LOGGED_OUT ? ACD_EV_AGENT_LOGOUT : ACD_EV_AGENT_STATE,
+			     c, 0};
 	agent_set(acd, a, to, reason, &x);
 	if (c->n_off == 0)
 		call_back_to_queue(acd, c);
@@ -1771,7 +1783,7 @@ int acd_call_enter(struct acd *acd, uint64_t id, uint32_t queue, const struct ac
 	c->id = id;
 	c->prio = p->priority;
 	c->caller_key = p->caller_key;
-	c->key = acd->now;
+	c->key = acd->enter_key && acd->enter_key < acd->now ? acd->enter_key : acd->now;
 	c->seq = ++acd->cseq;
 	uint8_t flags = 0;
 	struct resume *rs = p->caller_key ? idmap_get(&acd->resumes, p->caller_key) : NULL;
@@ -2091,6 +2103,70 @@ int acd_call_transfer(struct acd *acd, uint64_t id, uint32_t queue, int64_t now)
 	return err;
 }
 
+/* A connected call handed to one agent (transfer to an agent, blind or consulted): a new segment in
+ * the same queue, offered to that agent at once; a ring-no-answer leaves it waiting there. */
+int acd_call_transfer_agent(struct acd *acd, uint64_t id, uint32_t agent, int64_t now)
+{
+	struct call *c = call_get(acd, id);
+	struct agent *a = agent_get(acd, agent);
+	if (!c || !a)
+		return ENOENT;
+	if ((c->state != ACD_CALL_CONNECTED && c->state != ACD_CALL_HOLD) || c->agent == a)
+		return EBUSY;
+	enter_time(acd, now);
+	struct queue *q = c->q;
+	if ((a->state != ACD_AGENT_READY && a->state != ACD_AGENT_OTHER) || !member_of(a, q) ||
+	    (c->state != ACD_CALL_CONNECTED && c->state != ACD_CALL_HOLD)) {
+		leave(acd);
+		return EBUSY;
+	}
+	call_finish(acd, c, ACD_EV_CALL_TRANSFER, q->id);
+	c->key = acd->now;
+	c->seq = ++acd->cseq;
+	c->hold_ms = 0;
+	c->hold_count = 0;
+	c->attempts = 0;
+	call_offers_release(c);
+	/* call_join without the router: the call waits only as long as it takes to ring `a` */
+	c->state = ACD_CALL_WAITING;
+	c->flags = ACD_F_TRANSFERRED;
+	c->t_enter = acd->now;
+	c->announced = 0;
+	c->agent = NULL;
+	q->n_waiting++;
+	q->st.offered++;
+	int err = band_insert(q, c);
+	if (err) {
+		q->n_waiting--;
+		call_destroy(acd, c);
+		leave(acd);
+		return err;
+	}
+	struct acd_event ev;
+	call_event_init(&ev, ACD_EV_CALL_ENTER, c);
+	ev.position = call_position(c);
+	emit(acd, &ev);
+	call_arm_timers(acd, c);
+	if (a->state == ACD_AGENT_READY || a->state == ACD_AGENT_OTHER) { /* still */
+		call_to_ringing(acd, c);
+		offer_to(acd, c, a);
+	}
+	leave(acd);
+	return 0;
+}
+
+int acd_call_enter_callback(struct acd *acd, uint64_t id, uint32_t queue,
+			    const struct acd_call_params *p, int64_t place, int64_t now,
+			    enum acd_refusal *refused)
+{
+	acd->enter_callback = true;
+	acd->enter_key = place > 0 ? place : 0;
+	int err = acd_call_enter(acd, id, queue, p, now, refused);
+	acd->enter_callback = false;
+	acd->enter_key = 0;
+	return err;
+}
+
 int acd_call_request_callback(struct acd *acd, uint64_t id, int64_t now)
 {
 	struct call *c = call_get(acd, id);
@@ -2153,8 +2229,8 @@ static int64_t ewt_for(const struct queue *q, uint32_t position)
 	return (int64_t)((double)(position - 1) * aht / (double)q->n_staffed + 0.5);
 }
 
-int acd_call_announce(struct acd *acd, uint64_t id, int64_t now, uint32_t *position, int64_t *ewt_ms,
-		      bool *changed)
+int acd_call_announce(struct acd *acd, uint64_t id, int64_t now, uint32_t *position,
+		      int64_t *ewt_ms, bool *changed)
 {
 	struct call *c = call_get(acd, id);
 	if (!c)
@@ -2307,28 +2383,28 @@ void acd_sizes(unsigned *call_bytes, unsigned *agent_bytes, unsigned *member_byt
 const char *acd_event_name(enum acd_event_type t)
 {
 	static const char *const names[ACD_EV_TYPE_COUNT] = {
-		[ACD_EV_CALL_ENTER] = "call-enter",
-		[ACD_EV_CALL_REFUSED] = "call-refused",
-		[ACD_EV_CALL_OFFER] = "call-offer",
-		[ACD_EV_CALL_OFFER_CANCEL] = "call-offer-cancel",
-		[ACD_EV_CALL_RNA] = "call-ring-no-answer",
-		[ACD_EV_CALL_CONNECT] = "call-connect",
-		[ACD_EV_CALL_HOLD] = "call-hold",
-		[ACD_EV_CALL_UNHOLD] = "call-unhold",
-		[ACD_EV_CALL_TRANSFER] = "call-transfer",
-		[ACD_EV_CALL_COMPLETE_CALLER] = "call-complete-caller",
-		[ACD_EV_CALL_COMPLETE_AGENT] = "call-complete-agent",
-		[ACD_EV_CALL_ABANDON] = "call-abandon",
-		[ACD_EV_CALL_EXIT_TIMEOUT] = "call-exit-timeout",
-		[ACD_EV_CALL_EXIT_OVERFLOW] = "call-exit-overflow",
-		[ACD_EV_CALL_WIDEN] = "call-widen",
-		[ACD_EV_CALLBACK_REQUESTED] = "callback-requested",
-		[ACD_EV_CALLBACK_ATTEMPT_FAILED] = "callback-attempt-failed",
-		[ACD_EV_CALLBACK_FAILED] = "callback-failed",
-		[ACD_EV_AGENT_LOGIN] = "agent-login",
-		[ACD_EV_AGENT_LOGOUT] = "agent-logout",
-		[ACD_EV_AGENT_STATE] = "agent-state",
-		[ACD_EV_CALL_INTERRUPTED] = "call-interrupted",
+	    [ACD_EV_CALL_ENTER] = "call-enter",
+	    [ACD_EV_CALL_REFUSED] = "call-refused",
+	    [ACD_EV_CALL_OFFER] = "call-offer",
+	    [ACD_EV_CALL_OFFER_CANCEL] = "call-offer-cancel",
+	    [ACD_EV_CALL_RNA] = "call-ring-no-answer",
+	    [ACD_EV_CALL_CONNECT] = "call-connect",
+	    [ACD_EV_CALL_HOLD] = "call-hold",
+	    [ACD_EV_CALL_UNHOLD] = "call-unhold",
+	    [ACD_EV_CALL_TRANSFER] = "call-transfer",
+	    [ACD_EV_CALL_COMPLETE_CALLER] = "call-complete-caller",
+	    [ACD_EV_CALL_COMPLETE_AGENT] = "call-complete-agent",
+	    [ACD_EV_CALL_ABANDON] = "call-abandon",
+	    [ACD_EV_CALL_EXIT_TIMEOUT] = "call-exit-timeout",
+	    [ACD_EV_CALL_EXIT_OVERFLOW] = "call-exit-overflow",
+	    [ACD_EV_CALL_WIDEN] = "call-widen",
+	    [ACD_EV_CALLBACK_REQUESTED] = "callback-requested",
+	    [ACD_EV_CALLBACK_ATTEMPT_FAILED] = "callback-attempt-failed",
+	    [ACD_EV_CALLBACK_FAILED] = "callback-failed",
+	    [ACD_EV_AGENT_LOGIN] = "agent-login",
+	    [ACD_EV_AGENT_LOGOUT] = "agent-logout",
+	    [ACD_EV_AGENT_STATE] = "agent-state",
+	    [ACD_EV_CALL_INTERRUPTED] = "call-interrupted",
 	};
 	if ((int)t <= 0 || t >= ACD_EV_TYPE_COUNT)
 		return "unknown";
@@ -2338,7 +2414,7 @@ const char *acd_event_name(enum acd_event_type t)
 const char *acd_agent_state_name(enum acd_agent_state s)
 {
 	static const char *const names[ACD_AGENT_STATE_COUNT] = {
-		"logged-out", "ready", "not-ready", "reserved", "talking", "hold", "wrap-up", "other",
+	    "logged-out", "ready", "not-ready", "reserved", "talking", "hold", "wrap-up", "other",
 	};
 	if ((int)s < 0 || s >= ACD_AGENT_STATE_COUNT)
 		return "unknown";
@@ -2346,8 +2422,8 @@ const char *acd_agent_state_name(enum acd_agent_state s)
 }
 
 static const char *const strategy_names[ACD_STRATEGY_COUNT] = {
-	"longest-idle", "round-robin", "fewest-calls", "least-talk",
-	"linear",	"random",      "ring-all",     "best-skill",
+    "longest-idle", "round-robin", "fewest-calls", "least-talk",
+    "linear",	    "random",	   "ring-all",	   "best-skill",
 };
 
 const char *acd_strategy_name(enum acd_strategy s)

@@ -1,4 +1,5 @@
-/* acd: the automatic call distributor: queues, agents, skills, the router and their state machines. */
+/* acd: the automatic call distributor: queues, agents, skills, the router and their state machines.
+ */
 #ifndef SB_CORE_ACD_H
 #define SB_CORE_ACD_H
 
@@ -60,7 +61,8 @@ enum acd_reason {
 	ACD_REASON_MISSED_LIMIT = 3, /* logged out after too many consecutive misses */
 	ACD_REASON_DECLINED = 4,     /* agent turned down a ringing call */
 	ACD_REASON_INTERRUPTED = 5,  /* the daemon stopped (logged at the next start) */
-	ACD_REASON_UNREACHABLE = 6,  /* the agent's phone can no longer be reached (registration expired) */
+	ACD_REASON_UNREACHABLE =
+	    6, /* the agent's phone can no longer be reached (registration expired) */
 	ACD_REASON_USER = 100,
 };
 
@@ -149,10 +151,10 @@ struct acd_queue_params {
 	bool join_empty;  /* accept callers when no agent is logged in */
 	enum acd_wrapup wrapup;
 	int64_t wrapup_ms;
-	int64_t sl_threshold_ms;   /* "answered within T" means wait <= T */
-	int64_t short_abandon_ms;  /* abandons with wait <= this are short */
-	int64_t resume_ms;	   /* abandoned-resume window; 0: off */
-	int64_t default_aht_ms;	   /* handle time assumed before any call was handled */
+	int64_t sl_threshold_ms;    /* "answered within T" means wait <= T */
+	int64_t short_abandon_ms;   /* abandons with wait <= this are short */
+	int64_t resume_ms;	    /* abandoned-resume window; 0: off */
+	int64_t default_aht_ms;	    /* handle time assumed before any call was handled */
 	uint32_t callback_attempts; /* attempts before a callback is recorded as failed */
 	int64_t callback_retry_ms;  /* delay between attempts */
 };
@@ -173,7 +175,8 @@ struct acd_agent_params {
 
 struct acd_call_params {
 	int32_t priority;    /* higher is served first */
-	uint64_t caller_key; /* identifies the caller for abandoned-resume (e.g. a hash of the number); 0: anonymous */
+	uint64_t caller_key; /* identifies the caller for abandoned-resume (e.g. a hash of the
+				number); 0: anonymous */
 };
 
 struct acd_params {
@@ -182,28 +185,31 @@ struct acd_params {
 };
 
 enum acd_event_type {
-	ACD_EV_CALL_ENTER = 1,	   /* call joined a queue (arrival, overflow, transfer, resume) */
-	ACD_EV_CALL_REFUSED,	   /* call could not join (reason: enum acd_refusal) */
-	ACD_EV_CALL_OFFER,	   /* call offered to an agent: ring the agent's phone */
-	ACD_EV_CALL_OFFER_CANCEL,  /* offer withdrawn (reason: enum acd_cancel): stop ringing */
-	ACD_EV_CALL_RNA,	   /* offer failed (reason: enum acd_cause); caller back at the head */
-	ACD_EV_CALL_CONNECT,	   /* agent answered */
-	ACD_EV_CALL_HOLD,	   /* caller put on hold */
-	ACD_EV_CALL_UNHOLD,	   /* caller taken off hold */
-	ACD_EV_CALL_TRANSFER,	   /* connected call moved to another queue (target) */
+	ACD_EV_CALL_ENTER = 1,	  /* call joined a queue (arrival, overflow, transfer, resume) */
+	ACD_EV_CALL_REFUSED,	  /* call could not join (reason: enum acd_refusal) */
+	ACD_EV_CALL_OFFER,	  /* call offered to an agent: ring the agent's phone */
+	ACD_EV_CALL_OFFER_CANCEL, /* offer withdrawn (reason: enum acd_cancel): stop ringing */
+	ACD_EV_CALL_RNA,      /* offer failed (reason: enum acd_cause); caller back at the head */
+	ACD_EV_CALL_CONNECT,  /* agent answered */
+	ACD_EV_CALL_HOLD,     /* caller put on hold */
+	ACD_EV_CALL_UNHOLD,   /* caller taken off hold */
+	ACD_EV_CALL_TRANSFER, /* connected call moved to another queue (target) */
 	ACD_EV_CALL_COMPLETE_CALLER, /* connected call ended by the caller */
 	ACD_EV_CALL_COMPLETE_AGENT,  /* connected call ended by the agent */
-	ACD_EV_CALL_ABANDON,	   /* caller hung up before being answered */
-	ACD_EV_CALL_EXIT_TIMEOUT,  /* max wait reached, no overflow target: caller leaves */
-	ACD_EV_CALL_EXIT_OVERFLOW, /* max wait reached: caller moved to queue `target` */
-	ACD_EV_CALL_WIDEN,	   /* caller reached widening step `reason` */
-	ACD_EV_CALLBACK_REQUESTED, /* waiting caller left, keeping place as a callback (reason 1: by overflow) */
-	ACD_EV_CALLBACK_ATTEMPT_FAILED, /* callback placed but customer not reached; retried later */
-	ACD_EV_CALLBACK_FAILED,	   /* callback gave up after its last attempt */
-	ACD_EV_AGENT_LOGIN,	   /* agent logged in (to = ready or not-ready) */
-	ACD_EV_AGENT_LOGOUT,	   /* agent logged out (reason) */
-	ACD_EV_AGENT_STATE,	   /* any other agent state change */
-	ACD_EV_CALL_INTERRUPTED,   /* logged by the daemon at start for a call a crash cut off (never by the core) */
+	ACD_EV_CALL_ABANDON,	     /* caller hung up before being answered */
+	ACD_EV_CALL_EXIT_TIMEOUT,    /* max wait reached, no overflow target: caller leaves */
+	ACD_EV_CALL_EXIT_OVERFLOW,   /* max wait reached: caller moved to queue `target` */
+	ACD_EV_CALL_WIDEN,	     /* caller reached widening step `reason` */
+	ACD_EV_CALLBACK_REQUESTED, /* waiting caller left, keeping place as a callback (reason 1: by
+				      overflow) */
+	ACD_EV_CALLBACK_ATTEMPT_FAILED, /* callback placed but customer not reached; retried later
+					 */
+	ACD_EV_CALLBACK_FAILED,		/* callback gave up after its last attempt */
+	ACD_EV_AGENT_LOGIN,		/* agent logged in (to = ready or not-ready) */
+	ACD_EV_AGENT_LOGOUT,		/* agent logged out (reason) */
+	ACD_EV_AGENT_STATE,		/* any other agent state change */
+	ACD_EV_CALL_INTERRUPTED, /* logged by the daemon at start for a call a crash cut off (never
+				    by the core) */
 	ACD_EV_TYPE_COUNT
 };
 
@@ -231,9 +237,11 @@ struct acd_event {
 	uint32_t position; /* ENTER / ABANDON: position in queue (1 = next) */
 	uint32_t count;	   /* CALLBACK_*: attempts so far; AGENT_STATE into wrap-up: 0 */
 	int64_t t_enter;   /* call events: when the call entered this queue (segment start) */
-	int64_t wait_ms;   /* CONNECT / ABANDON / EXIT_* / CALLBACK_REQUESTED / TRANSFER: wait in queue */
-	int64_t dur_ms;	   /* RNA / CANCEL: ring time; COMPLETE / TRANSFER: talk time; AGENT_*: time in previous state */
-	int64_t hold_ms;   /* COMPLETE / TRANSFER: total hold time; HOLD/UNHOLD: hold time so far */
+	int64_t
+	    wait_ms; /* CONNECT / ABANDON / EXIT_* / CALLBACK_REQUESTED / TRANSFER: wait in queue */
+	int64_t dur_ms; /* RNA / CANCEL: ring time; COMPLETE / TRANSFER: talk time; AGENT_*: time in
+			   previous state */
+	int64_t hold_ms; /* COMPLETE / TRANSFER: total hold time; HOLD/UNHOLD: hold time so far */
 	uint64_t disposition; /* AGENT_STATE leaving wrap-up: the disposition given (0: none) */
 };
 
@@ -252,12 +260,13 @@ struct acd_queue_stats {
 	uint64_t answered;
 	uint64_t answered_within; /* wait <= sl_threshold_ms */
 	uint64_t abandoned;
-	uint64_t abandoned_short; /* wait <= short_abandon_ms */
+	uint64_t abandoned_short;  /* wait <= short_abandon_ms */
 	uint64_t abandoned_within; /* wait <= sl_threshold_ms */
-	uint64_t overflowed;	  /* left to another destination: timeout, overflow, callback, transfer-before-answer */
+	uint64_t overflowed;	   /* left to another destination: timeout, overflow, callback,
+				      transfer-before-answer */
 	uint64_t refused;
-	uint64_t handled;	  /* connected calls that ended */
-	uint64_t transferred;	  /* connected calls transferred out */
+	uint64_t handled;     /* connected calls that ended */
+	uint64_t transferred; /* connected calls transferred out */
 	uint64_t callbacks_requested;
 	uint64_t callbacks_connected;
 	uint64_t callbacks_failed;
@@ -274,14 +283,15 @@ struct acd_agent_info {
 	int64_t since; /* entered the current state */
 	uint64_t call; /* current queue call (reserved/talking/hold/wrap-up), 0 if none */
 	uint32_t queue;
-	uint32_t misses; /* consecutive */
-	enum acd_agent_state pending; /* state to take when the current call is over (or LOGGED_OUT/READY/NOT_READY) */
+	uint32_t misses;	      /* consecutive */
+	enum acd_agent_state pending; /* state to take when the current call is over (or
+					 LOGGED_OUT/READY/NOT_READY) */
 	bool has_pending;
 	uint32_t pending_reason;
 	uint64_t answered;
 	int64_t talk_ms;
 	int64_t time_in_state[ACD_AGENT_STATE_COUNT]; /* closed periods only */
-	uint32_t n_queues; /* queues this agent serves (any tier) */
+	uint32_t n_queues;			      /* queues this agent serves (any tier) */
 };
 
 enum acd_call_state {
@@ -344,15 +354,33 @@ int acd_call_enter(struct acd *acd, uint64_t call, uint32_t queue, const struct 
 /* The offered agent answered. EALREADY if the offer is no longer open (lost a ring-all race). */
 int acd_call_answer(struct acd *acd, uint64_t call, uint32_t agent, int64_t now);
 /* The offered agent's phone was busy, unreachable or declined: counts like ring-no-answer. */
-int acd_call_reject(struct acd *acd, uint64_t call, uint32_t agent, enum acd_cause cause, int64_t now);
+int acd_call_reject(struct acd *acd, uint64_t call, uint32_t agent, enum acd_cause cause,
+		    int64_t now);
 /* Caller or agent hung up: abandon while waiting or ringing, complete when connected. */
 int acd_call_hangup(struct acd *acd, uint64_t call, enum acd_side side, int64_t now);
 int acd_call_hold(struct acd *acd, uint64_t call, int64_t now);
 int acd_call_unhold(struct acd *acd, uint64_t call, int64_t now);
-/* Moves a connected call to another queue; the agent goes to wrap-up. EBUSY when the target refuses. */
+/* Moves a connected call to another queue; the agent goes to wrap-up. EBUSY when the target
+ * refuses. */
 int acd_call_transfer(struct acd *acd, uint64_t call, uint32_t queue, int64_t now);
+/* Moves a connected call to one agent who serves its queue (a transfer to an agent), ready or on
+ * another call (the consultation about this transfer): the agent who had it goes to wrap-up; a new
+ * segment in the same queue is offered to that agent. EBUSY when the agent is in another state or
+ * does not serve the queue. */
+int acd_call_transfer_agent(struct acd *acd, uint64_t call, uint32_t agent, int64_t now);
 /* A waiting caller asks to be called back: they leave, their place is kept. */
 int acd_call_request_callback(struct acd *acd, uint64_t call, int64_t now);
+/*
+ * A callback request joins the queue as a callback from the start (never
+ * offered as an ordinary call), at the place `place` (a time <= now, e.g. when
+ * it was requested; 0 or later than now: now): a request taken after hours,
+ * routed when the queue opens. Events: ENTER, then CALLBACK_REQUESTED with
+ * reason 2, then an OFFER (flags ACD_F_CALLBACK) when an agent is free.
+ * Refusals as acd_call_enter.
+ */
+int acd_call_enter_callback(struct acd *acd, uint64_t call, uint32_t queue,
+			    const struct acd_call_params *p, int64_t place, int64_t now,
+			    enum acd_refusal *refused);
 /* A callback was placed (offered, agent answered) but the customer was not reached. */
 int acd_callback_failed(struct acd *acd, uint64_t call, int64_t now);
 
@@ -362,8 +390,8 @@ int acd_callback_failed(struct acd *acd, uint64_t call, int64_t now);
  * since the last announcement (or is the first). ewt_ms is -1 when no agent
  * serves the queue.
  */
-int acd_call_announce(struct acd *acd, uint64_t call, int64_t now, uint32_t *position, int64_t *ewt_ms,
-		      bool *changed);
+int acd_call_announce(struct acd *acd, uint64_t call, int64_t now, uint32_t *position,
+		      int64_t *ewt_ms, bool *changed);
 
 /* Queries */
 int acd_queue_stats(const struct acd *acd, uint32_t id, struct acd_queue_stats *st);
@@ -383,7 +411,8 @@ const char *acd_strategy_name(enum acd_strategy s);
 /* Parses a strategy name as acd_strategy_name() spells it; -1 when unknown. */
 int acd_strategy_parse(const char *name);
 
-/* The queues an agent serves, with the tier at which it qualifies (0 = base); returns how many (<= max). */
+/* The queues an agent serves, with the tier at which it qualifies (0 = base); returns how many (<=
+ * max). */
 unsigned acd_agent_queues(const struct acd *acd, uint32_t agent, uint32_t *queues, uint8_t *tiers,
 			  unsigned max);
 

@@ -110,10 +110,10 @@ struct queue {
 struct agent {
 	/* hot: read for every pool entry and routing decision (first 64 bytes) */
 	uint8_t state;
-	bool in_pools;	/* ready, with a current entry in each membership's pool */
+	bool in_pools;	 /* ready, with a current entry in each membership's pool */
 	uint8_t pending; /* ACD_AGENT_STATE_COUNT when none */
 	uint8_t other_prev;
-	uint32_t slot;	/* index into acd->epochs and acd->by_slot */
+	uint32_t slot; /* index into acd->epochs and acd->by_slot */
 	uint32_t id;
 	uint32_t n_mem;
 	struct member *mem;
@@ -191,6 +191,9 @@ struct acd {
 	struct rng rng;
 	int64_t now;
 	bool overdue; /* a deadline was armed at or before now: leave() must fire it */
+	/* acd_call_enter_callback: the call joins as a callback keeping enter_key (0: now) */
+	bool enter_callback;
+	int64_t enter_key;
 	uint64_t tseq, cseq;
 	struct heap timers;
 	struct idmap queues, agents, calls, resumes;

@@ -1173,6 +1173,90 @@ int dialer_call_ended(struct dialer *d, uint64_t call, int64_t now)
 	return 0;
 }
 
+int dialer_call_lost(struct dialer *d, uint64_t call, int64_t now)
+{
+	if (!call_get(d, call))
+		return ENOENT;
+	now = tick(d, now);
+	struct call *cl = call_get(d, call);
+	if (!cl)
+		return ENOENT;
+	if (cl->st == C_RINGING)
+		return EBUSY;
+	if (cl->st == C_WAITING) {
+		abandon(d, cl, now, false);
+		return 0;
+	}
+	struct camp *c = cl->c;
+	struct agent *a = cl->agent;
+	struct dialer_lead *ld = cl->lead;
+	c->connected--;
+	c->abandoned++;
+	c->busy--; /* no handle time: the agent never had the call */
+	pacer_note_abandon(&c->st, now);
+	a->lead = NULL;
+	a->st = A_AWAY;
+	c->away++;
+	ld->abandoned_ms = now;
+	call_free(d, cl);
+	apply_result(d, c, ld, DIALER_R_ABANDONED, 0, now);
+	return 0;
+}
+
+int dialer_call_agent(struct dialer *d, uint64_t call, uint32_t agent, int64_t now)
+{
+	struct agent *b = agent_get(d, agent);
+	if (!call_get(d, call) || !b)
+		return ENOENT;
+	now = tick(d, now);
+	struct call *cl = call_get(d, call);
+	if (!cl)
+		return ENOENT;
+	struct camp *c = cl->c;
+	if (b->c != c)
+		return EINVAL;
+	if (cl->st == C_RINGING)
+		return EBUSY;
+	if (cl->agent == b)
+		return 0;
+	if (b->st == A_CALL || b->st == A_PREVIEW)
+		return EBUSY;
+	/* b leaves its state; a lead it never dispositioned is closed (as connect() does) */
+	if (b->st == A_FREE)
+		unset_free(c, b);
+	else if (b->st == A_AWAY)
+		c->away--;
+	else if (b->st == A_WRAP)
+		end_busy(c, b, now);
+	if (b->lead) {
+		struct dialer_lead *old = b->lead;
+		b->lead = NULL;
+		apply_result(d, c, old, DIALER_R_NONE, 0, now);
+	}
+	b->st = A_AWAY; /* a state connect() and the move below both leave */
+	c->away++;
+	if (cl->st != C_CONNECTED) {
+		c->away--;
+		connect(d, cl, b, now); /* waiting: connected now, its safe-harbour timer gone */
+		return 0;
+	}
+	/* moved from the core's agent: the live answer is counted already */
+	struct agent *a = cl->agent;
+	a->call = NULL;
+	a->lead = NULL;
+	a->st = A_AWAY;
+	b->st = A_CALL;
+	b->call = cl;
+	b->lead = cl->lead;
+	b->since = a->since;
+	cl->agent = b;
+	struct dialer_event ev = ev_of(DIALER_EV_CONNECT, now, c, cl->lead);
+	ev.call = cl->id;
+	ev.agent = b->id;
+	emit(d, &ev);
+	return 0;
+}
+
 int dialer_disposition(struct dialer *d, uint32_t agent, enum dialer_result r, int64_t at_ms,
 		       int64_t now)
 {

@@ -195,6 +195,26 @@ int dialer_call_answered(struct dialer *d, uint64_t call, int64_t now);
 int dialer_call_failed(struct dialer *d, uint64_t call, enum dialer_result r, int64_t now);
 /* An answered call ended (either side hung up). Its agent goes to wrap-up. */
 int dialer_call_ended(struct dialer *d, uint64_t call, int64_t now);
+/*
+ * A connected call never reached its agent (the agent's phone did not
+ * answer within the safe-harbour time, so the driver gave the message and
+ * hung up): abandoned after all. The lead gets ABANDONED (its retry rule,
+ * the lock-out), the rolling rate counts it, and the agent is away until
+ * the driver says it is ready. A call still waiting is abandoned as by
+ * dialer_call_ended. ENOENT, EBUSY (ringing).
+ */
+int dialer_call_lost(struct dialer *d, uint64_t call, int64_t now);
+/*
+ * The driver connected an answered call to this agent of the campaign (its
+ * own router chose another agent than the core's CONNECT, or took a call the
+ * core had waiting). The call, its lead and the handle time go to that
+ * agent (CONNECT again); the agent the core had chosen is away until the
+ * driver says it is ready. A waiting call is connected (not abandoned).
+ * 0 (also when it is already that agent's), ENOENT (call or agent), EINVAL
+ * (another campaign's agent), EBUSY (ringing; the agent on a call or
+ * previewing).
+ */
+int dialer_call_agent(struct dialer *d, uint64_t call, uint32_t agent, int64_t now);
 
 /*
  * The agent's disposition of the lead it last talked to (COMPLETED,

@@ -77,6 +77,15 @@ void pacer_note_live(struct pacer_stats *s, int64_t now, bool abandoned)
 	}
 }
 
+void pacer_note_abandon(struct pacer_stats *s, int64_t now)
+{
+	struct pacer_window *w = &s->win;
+	pacer_window_roll(w, now);
+	uint32_t sl = slot(w, w->head);
+	w->aband[sl]++;
+	w->sum_aband++;
+}
+
 double pacer_rate(struct pacer_stats *s, int64_t now, uint64_t *live, uint64_t *aband)
 {
 	pacer_window_roll(&s->win, now);

@@ -119,6 +119,8 @@ void pacer_note_attempt(struct pacer_stats *s, bool answered, int64_t ans_ms);
 void pacer_note_handle(struct pacer_stats *s, int64_t handle_ms);
 /* A live answer at `now`, abandoned or not; the window rolls to now. */
 void pacer_note_live(struct pacer_stats *s, int64_t now, bool abandoned);
+/* A live answer already noted (not abandoned) turned out abandoned after all: counts it. */
+void pacer_note_abandon(struct pacer_stats *s, int64_t now);
 /* Rolls the window to now (drops buckets older than the window). */
 void pacer_window_roll(struct pacer_window *w, int64_t now);
 /* Abandoned / live answered in the window (0 when none); counts through the pointers (may be NULL).

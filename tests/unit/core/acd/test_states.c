@@ -10,7 +10,8 @@ static struct acd *one_queue(struct acd_queue_params *p, uint32_t n_agents, uint
 	return acd;
 }
 
-/* An agent who logs out while ringing: the caller goes back to the head and rings the next agent. */
+/* An agent who logs out while ringing: the caller goes back to the head and rings the next agent.
+ */
 static void test_logout_while_ringing(void **state)
 {
 	(void)state;
@@ -354,6 +355,50 @@ static void test_callback_keeps_place(void **state)
 	acd_free(acd);
 }
 
+/* A request taken after hours joins as a callback at its own place: offered as a callback. */
+static void test_enter_callback(void **state)
+{
+	(void)state;
+	struct acd_queue_params p = qp(ACD_STRATEGY_LONGEST_IDLE, 0);
+	p.callback_attempts = 2;
+	p.callback_retry_ms = 1000;
+	struct acd *acd = one_queue(&p, 1, 0);
+	enter(acd, 1, 1, 0, 5000); /* a caller waiting since 5000 */
+	struct acd_call_params cp = {0};
+	enum acd_refusal r = ACD_REFUSED_FULL;
+	rec_clear();
+	assert_int_equal(acd_call_enter_callback(acd, 2, 1, &cp, 1000, 8000, &r), 0);
+	assert_int_equal(r, ACD_REFUSED_NONE);
+	assert_int_equal(call_state(acd, 2), ACD_CALL_CALLBACK_WAITING);
+	int e = rec_find(0, ACD_EV_CALL_ENTER, 0), q = rec_find(0, ACD_EV_CALLBACK_REQUESTED, 0);
+	assert_true(e >= 0 && q > e);
+	assert_int_equal(rec.ev[q].reason, 2);
+	/* its place (1000) is ahead of call 1 (5000) */
+	login_ready(acd, 1, 9000);
+	int o = rec_find(0, ACD_EV_CALL_OFFER, 1);
+	assert_true(o >= 0);
+	assert_int_equal(rec.ev[o].call, 2);
+	assert_true(rec.ev[o].flags & ACD_F_CALLBACK);
+	/* a callback: a customer not reached is retried */
+	assert_int_equal(acd_call_answer(acd, 2, 1, 9500), 0);
+	assert_int_equal(acd_callback_failed(acd, 2, 10000), 0);
+	assert_int_equal(call_state(acd, 2), ACD_CALL_CALLBACK_RETRY);
+	check_inv(acd);
+	acd_free(acd);
+	/* an agent free at once: offered at once, still as a callback (never an ordinary call) */
+	acd = one_queue(&p, 1, 0);
+	login_ready(acd, 1, 0);
+	rec_clear();
+	assert_int_equal(acd_call_enter_callback(acd, 3, 1, &cp, 0, 100, &r), 0);
+	o = rec_find(0, ACD_EV_CALL_OFFER, 1);
+	assert_true(o >= 0);
+	assert_true(rec.ev[o].flags & ACD_F_CALLBACK);
+	assert_int_equal(acd_call_answer(acd, 3, 1, 200), 0);
+	assert_int_equal(acd_callback_failed(acd, 3, 300), 0);
+	check_inv(acd);
+	acd_free(acd);
+}
+
 /* Abandoned-resume: a caller who rings back within the window gets their place back. */
 static void test_abandoned_resume(void **state)
 {
@@ -436,7 +481,7 @@ static void test_position_never_up(void **state)
 	assert_int_equal(pos, 3);
 	assert_true(changed);
 	assert_int_equal(ewt, -1); /* no agent logged in */
-	enter(acd, 4, 1, 9, 20); /* priority caller jumps ahead */
+	enter(acd, 4, 1, 9, 20);   /* priority caller jumps ahead */
 	assert_int_equal(acd_call_announce(acd, 3, 30, &pos, &ewt, &changed), 0);
 	assert_int_equal(pos, 3);
 	assert_false(changed);
@@ -500,7 +545,8 @@ static void test_hold_and_transfer(void **state)
 	acd_free(acd);
 }
 
-/* Time: the next deadline is reported; time never runs backwards; agents on other calls are skipped. */
+/* Time: the next deadline is reported; time never runs backwards; agents on other calls are
+ * skipped. */
 static void test_time_and_other_calls(void **state)
 {
 	(void)state;
@@ -580,21 +626,22 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_logout_while_ringing),
-		TEST(test_abandon_while_ringing),
-		TEST(test_two_queues_one_agent),
-		TEST(test_widening_exact),
-		TEST(test_overflow),
-		TEST(test_ring_no_answer),
-		TEST(test_wrapup),
-		TEST(test_callback_keeps_place),
-		TEST(test_abandoned_resume),
-		TEST(test_refusals),
-		TEST(test_position_never_up),
-		TEST(test_hold_and_transfer),
-		TEST(test_time_and_other_calls),
-		TEST(test_config_changes),
-		TEST(test_names),
+	    TEST(test_logout_while_ringing),
+	    TEST(test_abandon_while_ringing),
+	    TEST(test_two_queues_one_agent),
+	    TEST(test_widening_exact),
+	    TEST(test_overflow),
+	    TEST(test_ring_no_answer),
+	    TEST(test_wrapup),
+	    TEST(test_callback_keeps_place),
+	    TEST(test_enter_callback),
+	    TEST(test_abandoned_resume),
+	    TEST(test_refusals),
+	    TEST(test_position_never_up),
+	    TEST(test_hold_and_transfer),
+	    TEST(test_time_and_other_calls),
+	    TEST(test_config_changes),
+	    TEST(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -344,6 +344,108 @@ static void test_abandon_and_uk_lockout(void **state)
 	dialer_free(d);
 }
 
+/* A call connected by the core whose agent never took it: abandoned after all, lock-out too. */
+static void test_call_lost(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	dialer_profile_uk(&cp.profile);
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero"};
+	struct dialer *d = make(&cp, z, NULL, 2);
+	int64_t t = 10 * HOUR_MS;
+	assert_int_equal(dialer_agent_add(d, 1, CAMP, false, t), 0);
+	assert_int_equal(dialer_agent_ready(d, 1, t), 0);
+	dialer_advance(d, t);
+	uint64_t call = find(0, DIALER_EV_DIAL, 0)->call;
+	assert_int_equal(dialer_call_lost(d, call, t + 1000), EBUSY); /* still ringing */
+	assert_int_equal(dialer_call_answered(d, call, t + 3000), 0);
+	assert_int_equal(find(0, DIALER_EV_CONNECT, 0)->agent, 1);
+	assert_int_equal(dialer_call_lost(d, call, t + 5000), 0);
+	assert_int_equal(dialer_call_lost(d, call, t + 5000), ENOENT);
+	const struct rec *r = find(0, DIALER_EV_RESULT, 0);
+	assert_int_equal(r->result, DIALER_R_ABANDONED);
+	assert_int_equal(r->next_ms, t + 5000 + 72 * HOUR_MS);
+	struct dialer_report rep;
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 6000, &rep), 0);
+	assert_int_equal(rep.abandoned, 1);
+	assert_int_equal(rep.connected, 0);
+	assert_int_equal(rep.win_live, 1);
+	assert_int_equal(rep.win_abandoned, 1);
+	assert_int_equal(rep.agents_away, 1);
+	assert_int_equal(rep.agents_busy, 0);
+	/* nothing to disposition: the agent never talked to the lead */
+	assert_int_equal(dialer_disposition(d, 1, DIALER_R_COMPLETED, 0, t + 6000), ENOENT);
+	/* ready again: the next lead is dialled */
+	assert_int_equal(dialer_agent_ready(d, 1, t + 7000), 0);
+	dialer_advance(d, t + 7000);
+	assert_int_equal(count(0, DIALER_EV_DIAL), 2);
+	/* a waiting call (no agent) that is lost: abandoned, no message from the core */
+	call = find(0, DIALER_EV_DIAL, 1)->call;
+	assert_int_equal(dialer_agent_away(d, 1, t + 8000), 0);
+	assert_int_equal(dialer_call_answered(d, call, t + 9000), 0);
+	assert_int_equal(dialer_call_lost(d, call, t + 9500), 0);
+	assert_int_equal(count(0, DIALER_EV_SAFE_HARBOUR), 0);
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 9600, &rep), 0);
+	assert_int_equal(rep.abandoned, 2);
+	dialer_free(d);
+}
+
+/* The driver's router gave calls to other agents than the core's: the core follows. */
+static void test_call_agent(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero"};
+	struct dialer *d = make(&cp, z, NULL, 2);
+	int64_t t = 10 * HOUR_MS;
+	for (uint32_t a = 1; a <= 2; a++) {
+		assert_int_equal(dialer_agent_add(d, a, CAMP, false, t), 0);
+		assert_int_equal(dialer_agent_ready(d, a, t), 0);
+	}
+	dialer_advance(d, t);
+	assert_int_equal(count(0, DIALER_EV_DIAL), 2);
+	uint64_t c1 = find(0, DIALER_EV_DIAL, 0)->call, c2 = find(0, DIALER_EV_DIAL, 1)->call;
+	assert_int_equal(dialer_call_agent(d, c1, 2, t + 500), EBUSY); /* still ringing */
+	assert_int_equal(dialer_call_answered(d, c1, t + 1000), 0);
+	uint32_t first = find(0, DIALER_EV_CONNECT, 0)->agent;
+	uint32_t other = first == 1 ? 2 : 1;
+	assert_int_equal(dialer_call_agent(d, c1, first, t + 1100), 0); /* already its */
+	assert_int_equal(count(0, DIALER_EV_CONNECT), 1);
+	assert_int_equal(dialer_call_agent(d, c1, other, t + 1200), 0);
+	assert_int_equal(find(0, DIALER_EV_CONNECT, 1)->agent, other);
+	struct dialer_report rep;
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 1300, &rep), 0);
+	assert_int_equal(rep.agents_busy, 1);
+	assert_int_equal(rep.agents_away, 1);
+	assert_int_equal(rep.agents_free, 0);
+	assert_int_equal(rep.connected, 1);
+	assert_int_equal(rep.win_live, 1);
+	/* the second call finds no free agent: waiting, until the router gives it to `first` */
+	assert_int_equal(dialer_call_answered(d, c2, t + 2000), 0);
+	assert_int_equal(count(0, DIALER_EV_CONNECT), 2);
+	assert_int_equal(dialer_call_agent(d, c2, other, t + 2500), EBUSY); /* on c1 */
+	assert_int_equal(dialer_call_agent(d, c2, 99, t + 2500), ENOENT);
+	assert_int_equal(dialer_call_agent(d, c2, first, t + 2600), 0);
+	assert_int_equal(find(0, DIALER_EV_CONNECT, 2)->agent, first);
+	dialer_advance(d, t + 10000); /* past the safe-harbour time: nothing abandoned */
+	assert_int_equal(count(0, DIALER_EV_SAFE_HARBOUR), 0);
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 10000, &rep), 0);
+	assert_int_equal(rep.abandoned, 0);
+	assert_int_equal(rep.connected, 2);
+	assert_int_equal(rep.agents_busy, 2);
+	assert_int_equal(rep.agents_away, 0);
+	/* dispositions follow the calls: `other` talked to the first lead */
+	assert_int_equal(dialer_call_ended(d, c1, t + 20000), 0);
+	assert_int_equal(dialer_disposition(d, other, DIALER_R_COMPLETED, 0, t + 21000), 0);
+	const struct rec *r = find(0, DIALER_EV_RESULT, 0);
+	assert_int_equal(r->result, DIALER_R_COMPLETED);
+	assert_int_equal(r->lead, find(0, DIALER_EV_DIAL, 0)->lead);
+	assert_int_equal(dialer_disposition(d, first, DIALER_R_COMPLETED, 0, t + 21000), ENOENT);
+	dialer_free(d);
+}
+
 static void test_preview_and_callback(void **state)
 {
 	(void)state;
@@ -579,6 +681,8 @@ int main(void)
 	    TEST(test_dnc_at_dial),
 	    TEST(test_retry_rules_and_ring_time),
 	    TEST(test_abandon_and_uk_lockout),
+	    TEST(test_call_lost),
+	    TEST(test_call_agent),
 	    TEST(test_preview_and_callback),
 	    TEST(test_personal_callback),
 	    TEST(test_blended),

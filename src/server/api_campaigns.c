@@ -857,8 +857,12 @@ struct known;
 static void known_free(struct known *k);
 typedef void(cnext_h)(struct api_op *op, struct http_req *req, const struct store_rs *rs);
 
+/* A do-not-call route's work, with the client whose dialling plan reads its numbers. */
+typedef void(cdnc_h)(struct api_op *op, struct http_req *req, int64_t client);
+
 struct cctx {
 	cnext_h *next;
+	cdnc_h *dnc; /* dnc_run: the route's work once the campaign (if any) is loaded */
 	int64_t cid, sub;
 	bool create;
 	struct api_val v[CA_COUNT];
@@ -2037,25 +2041,36 @@ static void dnc_list(struct api_op *op, struct http_req *req, int64_t client)
 	cop_query(op, req, dnc_read, &q_dnc, p, 4);
 }
 
-static void dnc_list_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
+static void dnc_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
 {
-	dnc_list(op, req, store_rs_int(rs, 0, CA_CLIENT));
+	struct cctx *c = op->data;
+	c->dnc(op, req, store_rs_int(rs, 0, CA_CLIENT));
 }
 
-static void on_dnc_list(struct http_req *req, void *arg)
+/*
+ * A do-not-call route: a campaign's list (the campaign is loaded and must be
+ * visible; its client's dialling plan reads the numbers) or the global one.
+ */
+static void dnc_run(struct http_req *req, void *arg, cdnc_h *fn)
 {
 	struct api_op *op = cop_new(arg, req, NULL);
 	if (!op)
 		return;
 	struct cctx *c = op->data;
 	if (c->cid) {
-		cop_load(op, req, dnc_list_loaded);
+		c->dnc = fn;
+		cop_load(op, req, dnc_loaded);
 		return;
 	}
 	op->cont = false;
-	dnc_list(op, req, 0);
+	fn(op, req, 0);
 	if (!op->cont)
 		api_op_free(op);
+}
+
+static void on_dnc_list(struct http_req *req, void *arg)
+{
+	dnc_run(req, arg, dnc_list);
 }
 
 static void dnc_added(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
@@ -2114,25 +2129,9 @@ static void dnc_add(struct api_op *op, struct http_req *req, int64_t client)
 	cop_write(op, req, dnc_added, job, e);
 }
 
-static void dnc_add_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
-{
-	dnc_add(op, req, store_rs_int(rs, 0, CA_CLIENT));
-}
-
 static void on_dnc_add(struct http_req *req, void *arg)
 {
-	struct api_op *op = cop_new(arg, req, NULL);
-	if (!op)
-		return;
-	struct cctx *c = op->data;
-	if (c->cid) {
-		cop_load(op, req, dnc_add_loaded);
-		return;
-	}
-	op->cont = false;
-	dnc_add(op, req, 0);
-	if (!op->cont)
-		api_op_free(op);
+	dnc_run(req, arg, dnc_add);
 }
 
 static void dnc_imported(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
@@ -2219,25 +2218,9 @@ out:
 	dialer_dnc_release(&d);
 }
 
-static void dnc_import_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
-{
-	dnc_import(op, req, store_rs_int(rs, 0, CA_CLIENT));
-}
-
 static void on_dnc_import(struct http_req *req, void *arg)
 {
-	struct api_op *op = cop_new(arg, req, NULL);
-	if (!op)
-		return;
-	struct cctx *c = op->data;
-	if (c->cid) {
-		cop_load(op, req, dnc_import_loaded);
-		return;
-	}
-	op->cont = false;
-	dnc_import(op, req, 0);
-	if (!op->cont)
-		api_op_free(op);
+	dnc_run(req, arg, dnc_import);
 }
 
 static void dnc_removed(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)

@@ -163,10 +163,22 @@ def error_of(doc):
     return e["code"], e["message"]
 
 
+def brief_reason(limit=600):
+    """The current exception's last frame and message, short enough for a summary line."""
+    etype, err, tb = sys.exc_info()
+    where = traceback.extract_tb(tb)[-1] if tb else None
+    text = "%s: %s" % (etype.__name__, err)
+    if where:
+        text = "%s:%d: %s" % (os.path.basename(where.filename), where.lineno, text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
 def run(tests):
     """Runs test functions taking the binary path; prints a summary; exits non-zero on failure."""
     binary = sys.argv[1]
     passed = failed = 0
+    reasons = []
     for t in tests:
         start = time.time()
         try:
@@ -177,5 +189,9 @@ def run(tests):
             failed += 1
             print("FAIL %s" % t.__name__, flush=True)
             traceback.print_exc()
+            reasons.append((t.__name__, brief_reason()))
+    # the reasons again at the end: CI shows only the tail of a failed run's output
+    for name, why in reasons:
+        print("FAIL %s: %s" % (name, why))
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)

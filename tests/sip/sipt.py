@@ -416,7 +416,8 @@ def main(ns):
             fn()
             print('ok   %s (%.1fs)' % (name, time.time() - t0), flush=True)
         except Exception:  # report every failure, then go on with the next test
-            failed.append(name)
+            why = ' '.join(traceback.format_exception_only(*sys.exc_info()[:2])[-1].split())
+            failed.append('%s (%s)' % (name, why[:600]))
             print('FAIL %s (%.1fs)\n%s' % (name, time.time() - t0, traceback.format_exc()),
                   flush=True)
     if failed:

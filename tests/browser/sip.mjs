@@ -37,6 +37,22 @@ function udpListening(port) {
 }
 
 const taken = new Set();
+/* A base port for SIPp's -mp: p..p+3 free (audio and video RTP/RTCP), from 10000-19996: below
+   the daemon's RTP range and out of the kernel's ephemeral range (32768-60999). */
+export async function mediaPort() {
+  for (let i = 0; i < 2000; i++) {
+    const p = 10000 + 4 * Math.floor(Math.random() * 2499);
+    if (taken.has(p)) continue;
+    let ok = true;
+    for (let k = 0; k < 4 && ok; k++) ok = await bindable(p + k);
+    if (ok) {
+      taken.add(p);
+      return p;
+    }
+  }
+  throw new Error('no four free media ports');
+}
+
 /* An even port p with p and p+1 free, above the daemon's RTP range (20000-30000). */
 export async function freePort() {
   for (let i = 0; i < 2000; i++) {
@@ -141,7 +157,7 @@ export class Phone {
     await reg.done(30000);
     p.cidFile = join(p.dir, 'ringing');
     p.sipp = new Sipp(join(HERE, 'sipp_phone.xml'), {
-      port: p.port, dir: p.dir, timeout: 170, args: ['-m', 1, '-mp', await freePort()], csv: [[p.cidFile]],
+      port: p.port, dir: p.dir, timeout: 170, args: ['-m', 1, '-mp', await mediaPort()], csv: [[p.cidFile]],
     });
     // ready when its SIPp listens (an INVITE before that would find the phone unreachable)
     await until(async () => {
@@ -168,7 +184,7 @@ export class Caller {
     c.cidFile = join(c.dir, 'answered');
     c.sipp = new Sipp(join(HERE, 'sipp_caller.xml'), {
       target: sipAddr, port: c.port, dir: c.dir, timeout: 170,
-      args: ['-m', 1, '-s', service, '-mp', await freePort()], csv: [[from, c.cidFile]],
+      args: ['-m', 1, '-s', service, '-mp', await mediaPort()], csv: [[from, c.cidFile]],
     });
     return c;
   }

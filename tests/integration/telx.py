@@ -51,6 +51,18 @@ def free_port():
     raise RuntimeError("no free port pair")
 
 
+def media_port():
+    """A base port for SIPp's -mp: SIPp binds p and p+1 (audio RTP/RTCP) and p+2, p+3 (video),
+    all four free. From 10000-19996: below the daemon's RTP range (20000-30000) and out of the
+    kernel's ephemeral range (32768-60999), where any connection's local port may land."""
+    for _ in range(2000):
+        p = _rnd.randrange(10000, 19996, 4)
+        if p not in _taken and all(_bindable(p + i) for i in range(4)):
+            _taken.add(p)
+            return p
+    raise RuntimeError("no four free media ports")
+
+
 # --- the daemon ---
 
 class Daemon(Server):
@@ -175,7 +187,7 @@ class Sipp:
         if daemon is not None:
             cmd.append("127.0.0.1:%d" % daemon.sip)
         cmd += ["-i", "127.0.0.1", "-p", str(self.port), "-t", transport, "-nostdin",
-                "-timeout", "%ds" % timeout, "-timeout_error", "-mp", str(free_port()),
+                "-timeout", "%ds" % timeout, "-timeout_error", "-mp", str(media_port()),
                 "-trace_err", "-error_file", os.path.join(self.dir, "errors.log"),
                 "-trace_msg", "-message_file", os.path.join(self.dir, "messages.log")]
         self.cmd = cmd

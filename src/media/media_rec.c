@@ -47,6 +47,66 @@ void mrec_wav_header(uint8_t h[44], unsigned channels, unsigned rate, uint32_t d
 	put_le32(h + 40, data_bytes);
 }
 
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int mrec_wav_repair(const char *path, unsigned channels, bool *fixed)
+{
+	*fixed = false;
+	if (!path || (channels != 1 && channels != 2))
+		return EINVAL;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno;
+	struct stat st;
+	uint8_t h[44], want[44];
+	int err = 0;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = EINVAL;
+		goto out;
+	}
+	uint64_t size = (uint64_t)st.st_size, data = 0;
+	if (size >= sizeof(h)) {
+		if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+			err = errno ? errno : EIO;
+			goto out;
+		}
+		/* ours: RIFF, WAVE, a 16-byte PCM fmt chunk, 16-bit samples, then data */
+		if (memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVEfmt ", 8) ||
+		    get_le32(h + 16) != 16 || h[20] != 1 || h[21] || (h[22] != 1 && h[22] != 2) ||
+		    h[23] || h[34] != 16 || h[35] || memcmp(h + 36, "data", 4)) {
+			err = EINVAL;
+			goto out;
+		}
+		channels = h[22];
+		data = size - sizeof(h);
+		data -= data % (channels * 2); /* a frame cut short by the crash */
+		if (data > UINT32_MAX - 64)
+			data = (UINT32_MAX - 64) - (UINT32_MAX - 64) % (channels * 2);
+		mrec_wav_header(want, channels, get_le32(h + 24), (uint32_t)data);
+		if (size == sizeof(h) + data && memcmp(h, want, sizeof(h)) == 0)
+			goto out; /* complete already */
+	} else {
+		mrec_wav_header(want, channels, MREC_RATE, 0);
+	}
+	if (pwrite(fd, want, sizeof(want), 0) != (ssize_t)sizeof(want) ||
+	    (size != sizeof(want) + data && ftruncate(fd, (off_t)(sizeof(want) + data)) != 0)) {
+		err = errno ? errno : EIO;
+		goto out;
+	}
+	*fixed = true;
+out:
+	if (close(fd) != 0 && !err)
+		err = errno;
+	return err;
+}
+
 /* ---------- the writer thread ---------- */
 
 enum wop_kind { WOP_OPEN, WOP_WRITE, WOP_CLOSE, WOP_DELETE };

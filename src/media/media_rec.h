@@ -50,6 +50,15 @@ struct media_rec {
 /* The 44-byte header of a PCM WAV file holding data_bytes of samples. */
 void mrec_wav_header(uint8_t h[44], unsigned channels, unsigned rate, uint32_t data_bytes);
 
+/*
+ * Repairs a recording a crash left incomplete (the header's RIFF and data sizes are written only
+ * at the end): the sizes are set from the file's length (a trailing partial frame is cut). A file
+ * shorter than its header gets a whole header of `channels` (1 or 2) and no samples. *fixed tells
+ * whether the file changed. Returns 0, ENOENT, EINVAL (not a 16-bit PCM WAV file) or an I/O errno.
+ * Runs on the caller's thread (at start, before any recording is open).
+ */
+int mrec_wav_repair(const char *path, unsigned channels, bool *fixed);
+
 /* The writer thread. free finishes every queued operation first. */
 int mrec_writer_alloc(struct mrec_writer **wp);
 void mrec_writer_free(struct mrec_writer *w);

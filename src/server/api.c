@@ -1304,6 +1304,7 @@ int api_start(struct api **ap, const struct api_config *cfg)
 		api_free(a);
 		return err;
 	}
+	api_campaigns_resume(a); /* campaigns running at the last stop (SIP is up) */
 	*ap = a;
 	return 0;
 }

@@ -104,6 +104,19 @@ static void on_wallboard(struct http_req *req, void *arg)
 		api_jw_int(w, "since", lv.since);
 		api_jw_id(w, "call_id", (int64_t)lv.call_id);
 		api_jw_id(w, "queue_id", lv.queue_id);
+		/* the current call's caller and times, as its contact record has them */
+		const char *num = NULL;
+		int64_t cust = 0, t_conn = 0, t_end = 0;
+		if (lv.call_id)
+			center_agent_call_caller(c, ag->id, lv.call_id, &num, &cust, &t_conn,
+						 &t_end);
+		if (num)
+			api_jw_str(w, "caller_number", num);
+		else
+			api_jw_null(w, "caller_number");
+		api_jw_id(w, "customer_id", cust);
+		api_jw_id(w, "call_connected_at", t_conn);
+		api_jw_id(w, "call_ended_at", t_end);
 		api_jw_int(w, "handled", (int64_t)lv.today.handled);
 		api_jw_end_obj(w);
 	}
@@ -696,7 +709,12 @@ int api_app_board_routes(struct api *a)
 		 "\"type\":\"integer\"},\"interval_ms\":{\"type\":\"integer\"},\"queues\":{"
 		 "\"type\":"
 		 "\"array\",\"items\":{\"type\":\"object\"}},\"agents\":{\"type\":\"array\","
-		 "\"items\":{\"type\":\"object\"}}}}"},
+		 "\"items\":{\"type\":\"object\",\"properties\":{\"call_id\":{\"type\":"
+		 "\"integer\",\"nullable\":true},\"queue_id\":{\"type\":\"integer\",\"nullable\":"
+		 "true},\"caller_number\":{\"type\":\"string\",\"nullable\":true},\"customer_id\":"
+		 "{\"type\":\"integer\",\"nullable\":true},\"call_connected_at\":{\"type\":"
+		 "\"integer\",\"nullable\":true},\"call_ended_at\":{\"type\":\"integer\","
+		 "\"nullable\":true}}}}}}"},
 	    {.method = HTTP_GET,
 	     .pattern = API_PREFIX "/intervals",
 	     .roles = R_ALL,

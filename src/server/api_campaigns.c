@@ -1,6 +1,7 @@
 /* api_campaigns: outbound campaigns (docs/dialer.md): CRUD, lead-list import from CSV with its
  * rejection report, leads, do-not-call lists, "why no dialable leads", the abandonment report. */
 #include "server/api_campaigns.h"
+#include "server/api_campaigns_view.h"
 #include "server/api_impl.h"
 
 #include "base/json.h"
@@ -43,6 +44,10 @@ enum {
 	CA_ACTIVE,
 	CA_CREATED,
 	CA_UPDATED,
+	CA_RUNNING,  /* schema v10: running (kept across restarts), the blending rule, the */
+	CA_BLEND_SL, /* mapping of the center's disposition codes to dialer results */
+	CA_BLEND_RES,
+	CA_DMAP,
 	CA_COUNT
 };
 #define CA_AGENTS CA_COUNT /* columns after the fields: agents and skills as JSON arrays */
@@ -68,6 +73,10 @@ static const struct api_field camp_fields[CA_COUNT] = {
     [CA_ACTIVE] = {"active", AF_BOOL, 0, 0, 0, NULL, NULL},
     [CA_CREATED] = {"created_at", AF_TIME, AF_RO, 0, 0, NULL, NULL},
     [CA_UPDATED] = {"updated_at", AF_TIME, AF_RO, 0, 0, NULL, NULL},
+    [CA_RUNNING] = {"running", AF_BOOL, AF_RO, 0, 0, NULL, NULL},
+    [CA_BLEND_SL] = {"blend_min_sl", AF_REAL, 0, 0, 1, NULL, NULL},
+    [CA_BLEND_RES] = {"blend_reserve", AF_INT, 0, 0, 1000, NULL, NULL},
+    [CA_DMAP] = {"disposition_map", AF_JSON, AF_NULL, 0, 8000, NULL, NULL},
 };
 
 static const char *const camp_extra[] = {"agents", "skills", NULL};
@@ -75,7 +84,8 @@ static const char *const camp_extra[] = {"agents", "skills", NULL};
 #define CAMP_COLS                                                                                  \
 	"c.id, c.client_id, c.name, c.queue_id, c.caller_id, c.dial_mode, c.windows, c.profile,"   \
 	" c.profile_custom, c.retry_rules, c.ring_seconds, c.default_zone, c.script_id, c.active," \
-	" c.created_at, c.updated_at, c.agents, c.skills"
+	" c.created_at, c.updated_at, c.running, c.blend_min_sl, c.blend_reserve,"                 \
+	" c.disposition_map, c.agents, c.skills"
 
 static const struct store_stmt q_campaign = {
     "api.campaign", "SELECT " CAMP_COLS " FROM campaigns c WHERE c.id = $1", NULL};
@@ -275,6 +285,47 @@ static int result_parse(const char *s, enum dialer_result *r)
 		}
 	}
 	return EINVAL;
+}
+
+/* A disposition mapping: {"code": result or "none"} (results an agent may give). */
+static int dmap_check(const char *text, char *err, size_t n)
+{
+	if (!text)
+		return 0;
+	cJSON *o = cJSON_Parse(text);
+	int rc = EINVAL;
+	unsigned k = 0;
+	const cJSON *it;
+	if (!cJSON_IsObject(o)) {
+		snprintf(err, n, "field \"disposition_map\" must be an object");
+		goto out;
+	}
+	cJSON_ArrayForEach(it, o)
+	{
+		enum dialer_result r = DIALER_R_NONE;
+		if (++k > 256) {
+			snprintf(err, n, "field \"disposition_map\": at most 256 codes");
+			goto out;
+		}
+		if (!it->string || !it->string[0] || strlen(it->string) > 60) {
+			snprintf(err, n, "field \"disposition_map\": codes are 1 to 60 characters");
+			goto out;
+		}
+		if (!cJSON_IsString(it) ||
+		    (strcmp(it->valuestring, "none") != 0 &&
+		     (result_parse(it->valuestring, &r) || r == DIALER_R_ABANDONED))) {
+			snprintf(
+			    err, n,
+			    "field \"disposition_map\": \"%.40s\": not completed, callback, "
+			    "not-interested, wrong-number, no-answer, busy, failed, dnc or none",
+			    it->string);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
 }
 
 static int parse_retry(const char *text, struct dialer_retry *rt, char *err, size_t n)
@@ -882,7 +933,6 @@ struct cctx {
 	bool run_blended[MAX_RUN_AGENTS];
 	unsigned n_run;
 	struct dialer_blend_rule blend;
-	bool set_blend;
 };
 
 static void cctx_free(void *p)
@@ -1041,15 +1091,17 @@ static const struct store_stmt s_camp_insert = {
     "api.campaign_insert",
     "INSERT INTO campaigns (client_id, name, queue_id, caller_id, dial_mode, windows, profile,"
     " profile_custom, retry_rules, ring_seconds, default_zone, script_id, active, agents,"
-    " skills, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-    " $12, $13, $14, $15, $16, $16) RETURNING id",
+    " skills, created_at, updated_at, blend_min_sl, blend_reserve, disposition_map)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+    " $12, $13, $14, $15, $16, $16, $17, $18, $19) RETURNING id",
     NULL};
 static const struct store_stmt s_camp_update = {
     "api.campaign_update",
     "UPDATE campaigns SET client_id = $2, name = $3, queue_id = $4, caller_id = $5,"
     " dial_mode = $6, windows = $7, profile = $8, profile_custom = $9, retry_rules = $10,"
     " ring_seconds = $11, default_zone = $12, script_id = $13, active = $14, agents = $15,"
-    " skills = $16, updated_at = $17 WHERE id = $1",
+    " skills = $16, updated_at = $17, blend_min_sl = $18, blend_reserve = $19,"
+    " disposition_map = $20 WHERE id = $1",
     NULL};
 static const struct store_stmt s_camp_delete = {"api.campaign_delete",
 						"DELETE FROM campaigns WHERE id = $1", NULL};
@@ -1073,6 +1125,12 @@ static void camp_written(struct api_op *op, int err, struct store_rs *rs, struct
 	unsigned n = store_rs_rows(rs);
 	for (unsigned r = 0; r < n; r++) {
 		if (store_rs_cols(rs, r) == CA_COUNT + 2) {
+			/* a started campaign takes its blending rule and mapping at once */
+			struct dialer_blend_rule b = {store_rs_real(rs, r, CA_BLEND_SL),
+						      (uint32_t)store_rs_int(rs, r, CA_BLEND_RES)};
+			if (!c->create)
+				tel_dial_set_run(op->api->cfg.tel, (uint32_t)c->cid, &b,
+						 store_rs_text(rs, r, CA_DMAP));
 			http_reply_json(req, c->create ? 201 : 200, camp_json(rs, r));
 			return;
 		}
@@ -1146,6 +1204,18 @@ static void camp_submit(struct api_op *op, struct http_req *req, const struct st
 		api_invalid(req, "%s", err);
 		return;
 	}
+	/* the run settings: the blending rule and the disposition mapping (schema v10) */
+	double bsl = v[CA_BLEND_SL].present ? v[CA_BLEND_SL].d
+					    : (row ? store_rs_real(row, 0, CA_BLEND_SL) : 0.8);
+	int64_t bres = v[CA_BLEND_RES].present ? v[CA_BLEND_RES].i
+					       : (row ? store_rs_int(row, 0, CA_BLEND_RES) : 0);
+	const char *dmap = row ? store_rs_text(row, 0, CA_DMAP) : NULL;
+	if (v[CA_DMAP].present)
+		dmap = v[CA_DMAP].null ? NULL : (v[CA_DMAP].own ? v[CA_DMAP].own : v[CA_DMAP].s);
+	if (dmap_check(dmap, err, sizeof(err))) {
+		api_invalid(req, "%s", err);
+		return;
+	}
 	const char *name = v[CA_NAME].present ? v[CA_NAME].s : store_rs_text(row, 0, CA_NAME);
 	int64_t script = v[CA_SCRIPT].present ? (v[CA_SCRIPT].null ? 0 : v[CA_SCRIPT].i)
 					      : (row ? store_rs_int(row, 0, CA_SCRIPT) : 0);
@@ -1186,11 +1256,14 @@ static void camp_submit(struct api_op *op, struct http_req *req, const struct st
 	    store_text(agents),
 	    store_text(skills),
 	    store_int(now),
+	    store_real(bsl),
+	    store_int(bres),
+	    store_text(dmap),
 	};
 	if (c->create)
-		api_step(job, &s_camp_insert, p + 1, 16, 0, &e);
+		api_step(job, &s_camp_insert, p + 1, 19, 0, &e);
 	else
-		api_step(job, &s_camp_update, p, 17, STORE_MUST_HIT, &e);
+		api_step(job, &s_camp_update, p, 20, STORE_MUST_HIT, &e);
 	char *after = api_vals_text(camp_fields, CA_COUNT, v, false);
 	api_audit(job, op, c->create ? "create" : "update", "campaign", id, c->before, after, &e);
 	sb_free(after);
@@ -1371,17 +1444,10 @@ static void lead_state(const struct store_rs *rs, unsigned r, struct dialer_lead
 	ld->owner = (uint32_t)store_rs_int(rs, r, 12);
 }
 
-static void known_page(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+/* Takes a page of stored leads or DNC numbers into k (ENOMEM). */
+static int known_rows(struct known *k, const struct store_rs *rs)
 {
-	struct cctx *c = op->data;
-	struct known *k = c->kn;
-	if (!req)
-		return;
-	if (err) {
-		api_store_error(req, err, false, "campaign");
-		return;
-	}
-	unsigned n = store_rs_rows(rs);
+	unsigned n = rs ? store_rs_rows(rs) : 0;
 	for (unsigned r = 0; r < n; r++) {
 		const char *num = store_rs_text(rs, r, 1);
 		k->after = store_rs_int(rs, r, 0);
@@ -1415,12 +1481,28 @@ static void known_page(struct api_op *op, int err, struct store_rs *rs, struct h
 			if (!e)
 				k->dbid[id - 1] = store_rs_int(rs, r, 0);
 		}
-		if (e == ENOMEM) {
-			http_reply_error(req, 500, "internal", "out of memory");
-			return;
-		}
+		if (e == ENOMEM)
+			return ENOMEM;
 		if (e)
 			k->skipped++; /* a stored row the core refuses (not after an import) */
+	}
+	return 0;
+}
+
+static void known_page(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+{
+	struct cctx *c = op->data;
+	struct known *k = c->kn;
+	if (!req)
+		return;
+	if (err) {
+		api_store_error(req, err, false, "campaign");
+		return;
+	}
+	unsigned n = store_rs_rows(rs);
+	if (known_rows(k, rs) == ENOMEM) {
+		http_reply_error(req, 500, "internal", "out of memory");
+		return;
 	}
 	if (n < KNOWN_PAGE) {
 		if (k->phase_dnc) {
@@ -2638,6 +2720,33 @@ static void dial_log(struct api_op *op, const char *kind, int64_t cid, int64_t c
 	center_log(op->api->cfg.center, kind, data, op->user_id, &sc);
 }
 
+/* Kept across restarts: running, with its blending rule and the agents it dials for. */
+static const struct store_stmt s_run_set = {
+    "api.campaign_run",
+    "UPDATE campaigns SET running = $2, blend_min_sl = coalesce($3, blend_min_sl),"
+    " blend_reserve = coalesce($4, blend_reserve), run_agents = coalesce($5, run_agents)"
+    " WHERE id = $1",
+    NULL};
+
+static void start_written(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+{
+	(void)rs;
+	struct cctx *c = op->data;
+	if (err) /* running now, but not resumed after a restart */
+		fprintf(stderr, "switchboard: campaign %" PRId64 ": cannot store its start: %s\n",
+			c->cid, strerror(err));
+	if (!req)
+		return;
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	cJSON_AddBoolToObject(o, "running", true);
+	json_add_i64(o, "agents", c->n_run);
+	json_add_i64(o, "leads", c->sub);
+	cJSON_AddNumberToObject(o, "blend_min_sl", c->blend.min_sl);
+	json_add_i64(o, "blend_reserve", c->blend.reserve);
+	http_reply_json(req, 200, o);
+}
+
 static void start_run(struct api_op *op, struct http_req *req)
 {
 	struct cctx *c = op->data;
@@ -2656,7 +2765,7 @@ static void start_run(struct api_op *op, struct http_req *req)
 	    .blended = c->run_blended,
 	    .n_agents = c->n_run,
 	    .blend = c->blend,
-	    .set_blend = c->set_blend,
+	    .disposition_map = c->keep[7],
 	};
 	int rc = tel_dial_start(op->api->cfg.tel, op->api->cfg.store, &tc);
 	k->dbid = tc.lead_dbid; /* NULL when the dialer took it */
@@ -2674,12 +2783,32 @@ static void start_run(struct api_op *op, struct http_req *req)
 		return;
 	}
 	dial_log(op, "dialer.start", c->cid, c->client);
-	cJSON *o = cJSON_CreateObject();
-	json_add_i64(o, "campaign_id", c->cid);
-	cJSON_AddBoolToObject(o, "running", true);
-	json_add_i64(o, "agents", c->n_run);
-	json_add_i64(o, "leads", leads);
-	http_reply_json(req, 200, o);
+	c->sub = leads;
+	int64_t ids[MAX_RUN_AGENTS];
+	for (unsigned i = 0; i < c->n_run; i++)
+		ids[i] = c->run_agents[i];
+	char *agents = api_ids_json(ids, c->n_run);
+	struct store_job *job = api_job(req);
+	if (!job) {
+		sb_free(agents);
+		return;
+	}
+	int e = agents ? 0 : ENOMEM;
+	struct store_value p[] = {store_int(c->cid), store_int(1), store_real(c->blend.min_sl),
+				  store_int(c->blend.reserve), store_text(agents)};
+	api_step(job, &s_run_set, p, 5, STORE_MUST_HIT, &e);
+	sb_free(agents);
+	cop_write(op, req, start_written, job, e);
+}
+
+/* An agent who also serves another (inbound) queue than the campaign's: blended. */
+static bool agent_blended(struct api *a, int64_t agent, int64_t queue)
+{
+	const struct center_queue *q;
+	for (unsigned j = 0; (q = center_queue_at(a->cfg.center, j)); j++)
+		if (q->active && q->id != queue && api_agent_serves(a, agent, q->id))
+			return true;
+	return false;
 }
 
 static void start_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
@@ -2692,6 +2821,13 @@ static void start_loaded(struct api_op *op, struct http_req *req, const struct s
 		http_reply_error(req, 500, "internal", "stored campaign settings: %s", msg);
 		return;
 	}
+	/* the stored blending rule, but what the request gives (stored with the start) */
+	if (!op->id)
+		c->blend.min_sl = store_rs_real(rs, 0, CA_BLEND_SL);
+	if (!op->id2)
+		c->blend.reserve = (uint32_t)store_rs_int(rs, 0, CA_BLEND_RES);
+	if (store_rs_text(rs, 0, CA_DMAP))
+		c->keep[7] = sb_strdup(store_rs_text(rs, 0, CA_DMAP));
 	c->queue = store_rs_int(rs, 0, CA_QUEUE);
 	c->client = store_rs_int(rs, 0, CA_CLIENT);
 	if (!c->queue || !center_queue(a->cfg.center, c->queue)) {
@@ -2710,13 +2846,8 @@ static void start_loaded(struct api_op *op, struct http_req *req, const struct s
 	     i++) {
 		if (!ag->active || !agent_in(a, ag->id, rs, 0))
 			continue;
-		bool blended = false;
-		const struct center_queue *q;
-		for (unsigned j = 0; (q = center_queue_at(a->cfg.center, j)); j++)
-			if (q->active && q->id != c->queue && api_agent_serves(a, ag->id, q->id))
-				blended = true;
 		c->run_agents[c->n_run] = (uint32_t)ag->id;
-		c->run_blended[c->n_run++] = blended;
+		c->run_blended[c->n_run++] = agent_blended(a, ag->id, c->queue);
 	}
 	struct known *k = c->kn = known_new();
 	if (!k) {
@@ -2757,30 +2888,50 @@ static void on_start(struct http_req *req, void *arg)
 		return;
 	}
 	c->blend = (struct dialer_blend_rule){0.8, 0};
-	if (v[0].present && !v[0].null) {
+	op->id = v[0].present && !v[0].null;
+	op->id2 = v[1].present && !v[1].null;
+	if (op->id)
 		c->blend.min_sl = v[0].d;
-		c->set_blend = true;
-	}
-	if (v[1].present && !v[1].null) {
+	if (op->id2)
 		c->blend.reserve = (uint32_t)v[1].i;
-		c->set_blend = true;
-	}
 	api_vals_free(v, 2);
 	cop_load(op, req, start_loaded);
+}
+
+static void stop_written(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
+{
+	(void)rs;
+	struct cctx *c = op->data;
+	if (!req)
+		return;
+	if (err) {
+		api_store_error(req, err, false, "campaign");
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	json_add_i64(o, "campaign_id", c->cid);
+	cJSON_AddBoolToObject(o, "running", false);
+	http_reply_json(req, 200, o);
 }
 
 static void stop_loaded(struct api_op *op, struct http_req *req, const struct store_rs *rs)
 {
 	struct cctx *c = op->data;
-	if (tel_dial_stop(op->api->cfg.tel, (uint32_t)c->cid) != 0) {
+	/* stored as running but not (a restart could not resume it): stopped all the same */
+	if (tel_dial_stop(op->api->cfg.tel, (uint32_t)c->cid) != 0 &&
+	    !store_rs_int(rs, 0, CA_RUNNING)) {
 		http_reply_error(req, 409, "not_running", "the campaign is not running");
 		return;
 	}
 	dial_log(op, "dialer.stop", c->cid, store_rs_int(rs, 0, CA_CLIENT));
-	cJSON *o = cJSON_CreateObject();
-	json_add_i64(o, "campaign_id", c->cid);
-	cJSON_AddBoolToObject(o, "running", false);
-	http_reply_json(req, 200, o);
+	struct store_job *job = api_job(req);
+	if (!job)
+		return;
+	int e = 0;
+	struct store_value p[] = {store_int(c->cid), store_int(0), store_null(), store_null(),
+				  store_null()};
+	api_step(job, &s_run_set, p, 5, STORE_MUST_HIT, &e);
+	cop_write(op, req, stop_written, job, e);
 }
 
 static void on_stop(struct http_req *req, void *arg)
@@ -3049,6 +3200,139 @@ static void on_disposition(struct http_req *req, void *arg)
 	cop_load(op, req, dispo_loaded);
 }
 
+/* ---------- resuming running campaigns at start-up ---------- */
+
+static const struct store_stmt q_running = {
+    "api.campaigns_running",
+    "SELECT " CAMP_COLS ", c.run_agents FROM campaigns c WHERE c.running = 1 ORDER BY c.id", NULL};
+#define CA_RUN_AGENTS (CA_COUNT + 2)
+static const struct store_stmt s_resume_reset = {
+    "api.campaign_resume_reset",
+    "UPDATE leads SET status = 'ready' WHERE campaign_id = $1 AND status = 'in_call'", NULL};
+
+/* A campaign's leads (with their state) and both DNC lists, read waiting (at start-up). */
+static int known_load_sync(struct store *st, int64_t cid, struct known *k)
+{
+	for (int phase = 0; phase < 2; phase++) {
+		k->phase_dnc = phase == 1;
+		k->after = 0;
+		for (;;) {
+			struct store_rs *rs = NULL;
+			struct store_value p[] = {store_int(cid), store_int(k->after),
+						  store_int(KNOWN_PAGE)};
+			int err =
+			    store_query_sync(st, phase ? &q_known_dnc : &q_known_leads, p, 3, &rs);
+			unsigned n = rs ? store_rs_rows(rs) : 0;
+			if (!err)
+				err = known_rows(k, rs);
+			store_rs_free(rs);
+			if (err)
+				return err;
+			if (n < KNOWN_PAGE)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* Starts stored row r again as it ran: NULL, or why not. */
+static const char *resume_one(struct api *a, const struct store_rs *rs, unsigned r, char *msg,
+			      size_t n)
+{
+	struct camp k;
+	struct camp_ok co;
+	camp_from_row(rs, r, &k);
+	if (camp_check(a, &k, &co, msg, n))
+		return msg;
+	int64_t cid = store_rs_int(rs, r, CA_ID), queue = store_rs_int(rs, r, CA_QUEUE);
+	if (!queue || !center_queue(a->cfg.center, queue))
+		return "the campaign has no queue";
+	if (!a->cfg.tel)
+		return "the daemon runs without SIP telephony";
+	/* the agents it dialled for (those still active); blended as the queues say now */
+	uint32_t agents[MAX_RUN_AGENTS];
+	bool blended[MAX_RUN_AGENTS];
+	unsigned n_run = 0;
+	cJSON *ids = cJSON_Parse(
+	    store_rs_text(rs, r, CA_RUN_AGENTS) ? store_rs_text(rs, r, CA_RUN_AGENTS) : "[]");
+	const cJSON *it;
+	cJSON_ArrayForEach(it, ids)
+	{
+		const struct center_agent *ag =
+		    cJSON_IsNumber(it) ? center_agent(a->cfg.center, (int64_t)it->valuedouble)
+				       : NULL;
+		if (!ag || !ag->active || n_run == MAX_RUN_AGENTS)
+			continue;
+		agents[n_run] = (uint32_t)ag->id;
+		blended[n_run++] = agent_blended(a, ag->id, queue);
+	}
+	cJSON_Delete(ids);
+	struct known *kn = known_new();
+	if (!kn)
+		return "out of memory";
+	kn->with_state = true;
+	kn->split = true;
+	/* calls the stop or crash cut: their leads are ready again (before anyone reads them) */
+	struct store_value id = store_int(cid);
+	int err = store_exec_sync(a->cfg.store, &s_resume_reset, &id, 1);
+	if (!err)
+		err = known_load_sync(a->cfg.store, cid, kn);
+	if (err) {
+		known_free(kn);
+		snprintf(msg, n, "cannot read its leads: %s", strerror(err));
+		return msg;
+	}
+	struct tel_dial_campaign tc = {
+	    .id = (uint32_t)cid,
+	    .client_id = store_rs_int(rs, r, CA_CLIENT),
+	    .queue_id = queue,
+	    .params = co.p,
+	    .list = &kn->l,
+	    .lead_dbid = kn->dbid,
+	    .dnc = &kn->dnc,
+	    .gdnc = &kn->gdnc,
+	    .agents = agents,
+	    .blended = blended,
+	    .n_agents = n_run,
+	    .blend = {store_rs_real(rs, r, CA_BLEND_SL),
+		      (uint32_t)store_rs_int(rs, r, CA_BLEND_RES)},
+	    .disposition_map = store_rs_text(rs, r, CA_DMAP),
+	};
+	err = tel_dial_start(a->cfg.tel, a->cfg.store, &tc);
+	kn->dbid = tc.lead_dbid;
+	known_free(kn);
+	if (err == ENOENT)
+		return "no SIP trunk (--trunk ADDR:PORT)";
+	if (err) {
+		snprintf(msg, n, "%s", strerror(err));
+		return msg;
+	}
+	char data[96];
+	snprintf(data, sizeof(data), "{\"campaign\":%" PRId64 ",\"resumed\":true}", cid);
+	struct center_scope sc = {.client_id = (uint64_t)tc.client_id};
+	center_log(a->cfg.center, "dialer.start", data, 0, &sc);
+	return NULL;
+}
+
+void api_campaigns_resume(struct api *a)
+{
+	struct store_rs *rs = NULL;
+	if (!a->cfg.store || !a->cfg.center ||
+	    store_query_sync(a->cfg.store, &q_running, NULL, 0, &rs) != 0) {
+		store_rs_free(rs);
+		return;
+	}
+	unsigned n = rs ? store_rs_rows(rs) : 0;
+	for (unsigned r = 0; r < n; r++) {
+		char msg[200];
+		const char *why = resume_one(a, rs, r, msg, sizeof(msg));
+		if (why) /* stays marked running: a later start of the daemon tries again */
+			fprintf(stderr, "switchboard: campaign %" PRId64 " not resumed: %s\n",
+				store_rs_int(rs, r, CA_ID), why);
+	}
+	store_rs_free(rs);
+}
+
 /* ---------- routes ---------- */
 
 #define CAMP_PROPS                                                                                 \
@@ -3068,12 +3352,23 @@ static void on_disposition(struct http_req *req, void *arg)
 	"{\\\"final\\\": true} or {\\\"delay_minutes\\\", \\\"max_attempts\\\"}\"},"               \
 	"\"ring_seconds\":{\"type\":\"integer\"},\"default_zone\":{\"type\":\"string\","           \
 	"\"nullable\":true},\"script_id\":{\"type\":\"integer\",\"nullable\":true},\"active\":{"   \
-	"\"type\":\"boolean\"}"
+	"\"type\":\"boolean\"},\"blend_min_sl\":{\"type\":\"number\",\"description\":\"blending:"  \
+	" blended agents take its calls while the inbound service level is at least this (0..1,"   \
+	" default 0.8); applies at once when running\"},\"blend_reserve\":{\"type\":\"integer\","  \
+	"\"description\":\"blended agents always kept free for inbound\"},\"disposition_map\":{"   \
+	"\"type\":\"object\",\"nullable\":true,\"description\":\"the center's disposition codes "  \
+	"to "                                                                                      \
+	"dialer results ({\\\"SALE\\\": \\\"completed\\\"}; a result or none); codes not listed "  \
+	"map by"                                                                                   \
+	" name (callback, not_interested, do-not-call ...); null: by name only\"}"
 #define CAMP_IN                                                                                    \
 	"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{" CAMP_PROPS "}}"
 #define CAMP_OUT                                                                                   \
 	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}," CAMP_PROPS           \
-	",\"created_at\":{\"type\":\"integer\"},\"updated_at\":{\"type\":\"integer\"}}}"
+	",\"created_at\":{\"type\":\"integer\"},\"updated_at\":{\"type\":\"integer\"},"            \
+	"\"running\":{"                                                                            \
+	"\"type\":\"boolean\",\"description\":\"started and not stopped (resumed after a "         \
+	"restart)\"}}}"
 #define LIST_OF(x)                                                                                 \
 	"{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":" x          \
 	"},\"next\":{\"type\":\"string\",\"nullable\":true}}}"
@@ -3209,19 +3504,22 @@ int api_campaign_routes(struct api *a)
 	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/start", R_MANAGE, on_start, NULL,
 	     HTTP_ROUTE_BODY_OPTIONAL,
 	     "Start dialling: the daemon places the campaign's calls through the SIP trunk, "
-	     "paced by its dial mode; answered calls go to its queue. The blending rule (inbound "
-	     "service level at or above blend_min_sl, blend_reserve blended agents kept free) "
-	     "applies to every campaign",
+	     "paced by its dial mode; answered calls go to its queue. Its blending rule (inbound "
+	     "service level at or above blend_min_sl, blend_reserve blended agents kept free) is "
+	     "the stored one unless given here (then stored). A running campaign is resumed when "
+	     "the daemon starts again",
 	     "campaigns",
 	     "{\"type\":\"object\",\"properties\":{\"blend_min_sl\":{\"type\":\"number\"},"
 	     "\"blend_reserve\":{\"type\":\"integer\"}}}",
 	     "{\"type\":\"object\",\"properties\":{\"campaign_id\":{\"type\":\"integer\"},"
 	     "\"running\":{\"type\":\"boolean\"},\"agents\":{\"type\":\"integer\"},"
-	     "\"leads\":{\"type\":\"integer\"}}}",
+	     "\"leads\":{\"type\":\"integer\"},\"blend_min_sl\":{\"type\":\"number\"},"
+	     "\"blend_reserve\":{\"type\":\"integer\"}}}",
 	     NULL, 0, "404 409"},
 	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/stop", R_MANAGE, on_stop, NULL,
 	     HTTP_ROUTE_BODY_OPTIONAL,
-	     "Stop dialling (calls already up go on; their results are still recorded)",
+	     "Stop dialling (calls already up go on; their results are still recorded); it stays "
+	     "stopped across restarts",
 	     "campaigns", NULL,
 	     "{\"type\":\"object\",\"properties\":{\"campaign_id\":{\"type\":\"integer\"},"
 	     "\"running\":{\"type\":\"boolean\"}}}",
@@ -3275,5 +3573,6 @@ int api_campaign_routes(struct api *a)
 	     "Remove a do-not-call entry (global or a campaign's)", "campaigns", NULL, NULL, NULL,
 	     204, "404"},
 	};
-	return api_routes(a, r, sizeof(r) / sizeof(r[0]));
+	int err = api_routes(a, r, sizeof(r) / sizeof(r[0]));
+	return err ? err : api_campaign_view_routes(a); /* api_campaigns_view.c */
 }

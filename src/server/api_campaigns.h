@@ -6,6 +6,8 @@ struct api;
 
 /* Registers the /api/v1/campaigns... and /api/v1/dnc... routes. */
 int api_campaign_routes(struct api *a);
+/* Starts again the campaigns stored as running (at start-up, once SIP is up); logs failures. */
+void api_campaigns_resume(struct api *a);
 
 #include <stdint.h>
 

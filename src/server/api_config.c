@@ -79,6 +79,7 @@ static cJSON *skill_json(const struct center_skill *s)
 	json_add_i64(o, "id", s->id);
 	cJSON_AddStringToObject(o, "name", s->name);
 	cJSON_AddStringToObject(o, "kind", s->language ? "language" : "skill");
+	cJSON_AddBoolToObject(o, "active", s->active);
 	return o;
 }
 
@@ -778,12 +779,38 @@ static const char *const skill_kinds[] = {"skill", "language", NULL};
 static const struct api_field skill_fields[] = {
     {"name", AF_TEXT, AF_REQ, 0, CENTER_NAME_MAX - 1, NULL},
     {"kind", AF_ENUM, 0, 0, 0, skill_kinds},
+    {"active", AF_BOOL, 0, 0, 0, NULL},
 };
 
 static const struct store_stmt s_skill_insert = {
-    "api.skill_insert", "INSERT INTO skills (name, kind) VALUES ($1, $2) RETURNING id", NULL};
+    "api.skill_insert", "INSERT INTO skills (name, kind, active) VALUES ($1, $2, $3) RETURNING id",
+    NULL};
 static const struct store_stmt s_skill_update = {
-    "api.skill_update", "UPDATE skills SET name = $1, kind = $2 WHERE id = $3", NULL};
+    "api.skill_update", "UPDATE skills SET name = $1, kind = $2, active = $3 WHERE id = $4", NULL};
+
+/*
+ * Whether skill id may be put on a list that held old[0..n_old) before: an
+ * active one, or a deactivated one it already held (kept for its history);
+ * else a 422 naming field.
+ */
+bool api_skill_assignable(struct api *a, struct http_req *req, const char *field, int64_t id,
+			  const uint32_t *old, uint32_t n_old);
+bool api_skill_assignable(struct api *a, struct http_req *req, const char *field, int64_t id,
+			  const uint32_t *old, uint32_t n_old)
+{
+	const struct center_skill *s = center_skill(a->cfg.center, id);
+	if (!s) {
+		api_invalid(req, "field \"%s\": no skill %" PRId64, field, id);
+		return false;
+	}
+	if (s->active)
+		return true;
+	for (uint32_t i = 0; i < n_old; i++)
+		if (old[i] == (uint32_t)id)
+			return true;
+	api_invalid(req, "field \"%s\": skill %" PRId64 " (%s) is deactivated", field, id, s->name);
+	return false;
+}
 
 static void skill_write(struct api *a, struct http_req *req, bool create)
 {
@@ -792,17 +819,20 @@ static void skill_write(struct api *a, struct http_req *req, bool create)
 		api_not_found(req, "skill");
 		return;
 	}
-	struct api_val v[2];
-	if (api_read_fields(req, http_req_json(req), skill_fields, 2, NULL, create, v))
+	struct api_val v[3];
+	if (api_read_fields(req, http_req_json(req), skill_fields, 3, NULL, create, v))
 		return;
 	struct center_skill s;
 	memset(&s, 0, sizeof(s));
+	s.active = true;
 	if (cur)
 		s = *cur;
 	if (v[0].present)
 		snprintf(s.name, sizeof(s.name), "%s", v[0].s);
 	if (v[1].present)
 		s.language = strcmp(v[1].s, "language") == 0;
+	if (v[2].present)
+		s.active = v[2].i != 0;
 	struct api_op *op = cfg_op(a, req, K_SKILL, create, &s, sizeof(s));
 	struct store_job *job = op ? api_job(req) : NULL;
 	if (!job) {
@@ -812,8 +842,8 @@ static void skill_write(struct api *a, struct http_req *req, bool create)
 	op->id = s.id;
 	int err = 0;
 	struct store_value p[] = {store_text(s.name), store_text(s.language ? "language" : "skill"),
-				  store_int(s.id)};
-	api_step(job, create ? &s_skill_insert : &s_skill_update, p, create ? 2 : 3,
+				  store_int(s.active), store_int(s.id)};
+	api_step(job, create ? &s_skill_insert : &s_skill_update, p, create ? 3 : 4,
 		 create ? 0 : STORE_MUST_HIT, &err);
 	char *before = NULL;
 	if (cur) {
@@ -1151,6 +1181,9 @@ static int read_queue_skills(struct api *a, struct http_req *req, const cJSON *a
 	    {"skill_id", AF_INT, AF_REQ, 1, UINT32_MAX, NULL},
 	    {"min_level", AF_INT, AF_REQ, 1, ACD_MAX_LEVEL, NULL},
 	};
+	uint32_t old[ACD_MAX_REQ], n_old = p->n_req; /* the list before (kept skills) */
+	for (uint32_t i = 0; i < n_old && i < ACD_MAX_REQ; i++)
+		old[i] = p->req[i].skill;
 	p->n_req = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr)
@@ -1162,10 +1195,8 @@ static int read_queue_skills(struct api *a, struct http_req *req, const cJSON *a
 		struct api_val v[2];
 		if (api_read_fields(req, it, f, 2, NULL, true, v))
 			return EINVAL;
-		if (!center_skill(a->cfg.center, v[0].i)) {
-			api_invalid(req, "field \"skills\": no skill %" PRId64, v[0].i);
+		if (!api_skill_assignable(a, req, "skills", v[0].i, old, n_old))
 			return EINVAL;
-		}
 		for (uint32_t k = 0; k < p->n_req; k++) {
 			if (p->req[k].skill == (uint32_t)v[0].i) {
 				api_invalid(req, "field \"skills\": skill %" PRId64 " twice",
@@ -1575,11 +1606,12 @@ static void on_queue_delete(struct http_req *req, void *arg)
 	"}"
 #define SKILL_SCHEMA                                                                               \
 	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":"   \
-	"\"string\"},\"kind\":{\"type\":\"string\",\"enum\":[\"skill\",\"language\"]}}}"
+	"\"string\"},\"kind\":{\"type\":\"string\",\"enum\":[\"skill\",\"language\"]},"            \
+	"\"active\":{\"type\":\"boolean\"}}}"
 #define SKILL_IN                                                                                   \
 	"{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"name\":{\"type\":"  \
 	"\"string\",\"maxLength\":127},\"kind\":{\"type\":\"string\",\"enum\":[\"skill\","         \
-	"\"language\"]}}}"
+	"\"language\"]},\"active\":{\"type\":\"boolean\"}}}"
 #define NUMBER_SCHEMA                                                                              \
 	"{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"number\":{\"type\":" \
 	"\"string\",\"description\":\"E.164, or a short internal "                                 \
@@ -1683,7 +1715,9 @@ int api_config_routes(struct api *a)
 	    {HTTP_POST, API_PREFIX "/skills", R_ADMIN, on_skill_create, NULL, 0, "Create a skill",
 	     "config", SKILL_IN, SKILL_SCHEMA, NULL, 201, "409"},
 	    {HTTP_PUT, API_PREFIX "/skills/{id:int}", R_ADMIN, on_skill_update, NULL, 0,
-	     "Change a skill", "config", SKILL_IN, SKILL_SCHEMA, NULL, 0, "404 409"},
+	     "Change a skill (active false deactivates it: kept on agents' and queues' lists,"
+	     " not assignable anew, ignored by routing)",
+	     "config", SKILL_IN, SKILL_SCHEMA, NULL, 0, "404 409 422"},
 	    {HTTP_GET, API_PREFIX "/numbers", R_SUPER | R_PLANNER | R_ADMIN, on_number_list, NULL,
 	     0, "List the numbers callers dial", "config", NULL, LIST_OF(NUMBER_SCHEMA), NULL, 0,
 	     NULL},

@@ -761,6 +761,10 @@ static void ha1_hex(const char *ext, const char *realm, const char *password, ch
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* api_config.c: an active skill, or a deactivated one the list held before (else a 422). */
+bool api_skill_assignable(struct api *a, struct http_req *req, const char *field, int64_t id,
+			  const uint32_t *old, uint32_t n_old);
+
 static int read_agent_skills(struct api *a, struct http_req *req, const cJSON *arr,
 			     struct acd_agent_params *p)
 {
@@ -772,6 +776,9 @@ static int read_agent_skills(struct api *a, struct http_req *req, const cJSON *a
 	    {"skill_id", AF_INT, AF_REQ, 1, UINT32_MAX, NULL},
 	    {"level", AF_INT, AF_REQ, 1, ACD_MAX_LEVEL, NULL},
 	};
+	uint32_t old[ACD_MAX_SKILLS], n_old = p->n_skills; /* the list before (kept skills) */
+	for (uint32_t i = 0; i < n_old && i < ACD_MAX_SKILLS; i++)
+		old[i] = p->skills[i].skill;
 	p->n_skills = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, arr)
@@ -783,10 +790,8 @@ static int read_agent_skills(struct api *a, struct http_req *req, const cJSON *a
 		struct api_val v[2];
 		if (api_read_fields(req, it, f, 2, NULL, true, v))
 			return EINVAL;
-		if (!center_skill(a->cfg.center, v[0].i)) {
-			api_invalid(req, "field \"skills\": no skill %" PRId64, v[0].i);
+		if (!api_skill_assignable(a, req, "skills", v[0].i, old, n_old))
 			return EINVAL;
-		}
 		for (uint32_t k = 0; k < p->n_skills; k++) {
 			if (p->skills[k].skill == (uint32_t)v[0].i) {
 				api_invalid(req, "field \"skills\": skill %" PRId64 " twice",

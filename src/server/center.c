@@ -1084,9 +1084,71 @@ int center_team_apply(struct center *c, const struct center_team *t)
 	return table_put(&c->teams, t->id, t);
 }
 
+/* Whether routing uses skill id (an unknown one counts: the ACD judges it as before). */
+static bool skill_routes(const struct center *c, uint32_t id)
+{
+	const struct center_skill *s = table_get(&c->skills, id);
+	return !s || s->active;
+}
+
+/* A queue's parameters as the ACD gets them: without requirements on deactivated skills. */
+static void queue_routing(const struct center *c, const struct acd_queue_params *in,
+			  struct acd_queue_params *out)
+{
+	*out = *in;
+	out->n_req = 0;
+	for (uint32_t i = 0; i < in->n_req; i++)
+		if (skill_routes(c, in->req[i].skill))
+			out->req[out->n_req++] = in->req[i];
+}
+
+/* An agent's parameters as the ACD gets them: without deactivated skills. */
+static void agent_routing(const struct center *c, const struct acd_agent_params *in,
+			  struct acd_agent_params *out)
+{
+	*out = *in;
+	out->n_skills = 0;
+	for (uint32_t i = 0; i < in->n_skills; i++)
+		if (skill_routes(c, in->skills[i].skill))
+			out->skills[out->n_skills++] = in->skills[i];
+}
+
 int center_skill_apply(struct center *c, const struct center_skill *s)
 {
-	return table_put(&c->skills, s->id, s);
+	const struct center_skill *old = table_get(&c->skills, s->id);
+	bool changed = old && old->active != s->active;
+	int err = table_put(&c->skills, s->id, s);
+	if (err || !changed)
+		return err;
+	/* (de)activated: the queues and agents that list it route anew */
+	int64_t now = center_now(c);
+	const struct center_queue *q;
+	for (unsigned i = 0; (q = table_at(&c->queues, i)); i++) {
+		for (uint32_t k = 0; k < q->acd.n_req; k++) {
+			if (q->acd.req[k].skill != (uint32_t)s->id)
+				continue;
+			struct acd_queue_params p;
+			queue_routing(c, &q->acd, &p);
+			int e = acd_queue_update(c->acd, (uint32_t)q->id, &p, now);
+			err = err ? err : e;
+			break;
+		}
+	}
+	const struct center_agent *a;
+	for (unsigned i = 0; (a = table_at(&c->agents, i)); i++) {
+		for (uint32_t k = 0; k < a->acd.n_skills; k++) {
+			if (a->acd.skills[k].skill != (uint32_t)s->id)
+				continue;
+			struct acd_agent_params p;
+			agent_routing(c, &a->acd, &p);
+			int e = acd_agent_update(c->acd, (uint32_t)a->id, &p, now);
+			err = err ? err : e;
+			break;
+		}
+	}
+	c->abq_valid = false; /* memberships may change */
+	rearm(c);
+	return err;
 }
 
 int center_queue_check(const struct center *c, const struct center_queue *q)
@@ -1110,9 +1172,11 @@ int center_queue_apply(struct center *c, const struct center_queue *q)
 	if (!q || q->id <= 0 || q->id > UINT32_MAX)
 		return EINVAL;
 	int64_t now = center_now(c);
+	struct acd_queue_params routing;
+	queue_routing(c, &q->acd, &routing);
 	int err = table_get(&c->queues, q->id)
-		      ? acd_queue_update(c->acd, (uint32_t)q->id, &q->acd, now)
-		      : acd_queue_add(c->acd, (uint32_t)q->id, &q->acd);
+		      ? acd_queue_update(c->acd, (uint32_t)q->id, &routing, now)
+		      : acd_queue_add(c->acd, (uint32_t)q->id, &routing);
 	if (err)
 		return err;
 	acd_queue_set_open(c->acd, (uint32_t)q->id, q->active);
@@ -1141,9 +1205,11 @@ int center_agent_apply(struct center *c, const struct center_agent *a)
 	if (!a || a->id <= 0 || a->id > UINT32_MAX)
 		return EINVAL;
 	int64_t now = center_now(c);
+	struct acd_agent_params routing;
+	agent_routing(c, &a->acd, &routing);
 	int err = table_get(&c->agents, a->id)
-		      ? acd_agent_update(c->acd, (uint32_t)a->id, &a->acd, now)
-		      : acd_agent_add(c->acd, (uint32_t)a->id, &a->acd);
+		      ? acd_agent_update(c->acd, (uint32_t)a->id, &routing, now)
+		      : acd_agent_add(c->acd, (uint32_t)a->id, &routing);
 	if (err)
 		return err;
 	err = table_put(&c->agents, a->id, a);
@@ -1300,6 +1366,7 @@ int center_call_enter(struct center *c, const struct center_call_info *info, uin
 	struct acd_call_params cp = {
 	    .priority = q->priority + info->priority,
 	    .caller_key = 0,
+	    .attempts = info->callback_attempts,
 	};
 	if (info->customer_number) {
 		/* abandoned-resume recognises the caller by a hash of their number */
@@ -1342,6 +1409,29 @@ int center_call_hangup(struct center *c, uint64_t call_id, enum acd_side side)
 	int err = acd_call_hangup(c->acd, call_id, side, center_now(c));
 	rearm(c);
 	return err;
+}
+
+int center_agent_call_caller(struct center *c, int64_t agent_id, uint64_t call_id,
+			     const char **number, int64_t *customer_id, int64_t *connected_at,
+			     int64_t *ended_at)
+{
+	const struct seg *sg = call_id ? idmap_get(&c->segs, call_id) : NULL;
+	if (sg && sg->rec.agent_id != agent_id)
+		sg = NULL; /* still ringing (reserved) or another segment: the caller is the same */
+	if (!sg) {
+		const struct seg *w = idmap_get(&c->wrap_segs, (uint64_t)agent_id);
+		if (w && w->call == call_id)
+			sg = w;
+	}
+	if (!sg)
+		sg = call_id ? idmap_get(&c->segs, call_id) : NULL;
+	if (!sg)
+		return ENOENT;
+	*number = sg->customer_number;
+	*customer_id = sg->rec.customer_id;
+	*connected_at = sg->rec.agent_id == agent_id ? sg->rec.t_connected : 0;
+	*ended_at = sg->open ? 0 : sg->rec.t_disconnected;
+	return 0;
 }
 
 int64_t center_call_contact(struct center *c, uint64_t call_id)
@@ -1554,8 +1644,8 @@ static const struct store_stmt q_clients = {
     "center.clients", "SELECT id, name, site_id FROM clients ORDER BY id", NULL};
 static const struct store_stmt q_teams = {
     "center.teams", "SELECT id, name, lead_user_id, active FROM teams ORDER BY id", NULL};
-static const struct store_stmt q_skills = {"center.skills",
-					   "SELECT id, name, kind FROM skills ORDER BY id", NULL};
+static const struct store_stmt q_skills = {
+    "center.skills", "SELECT id, name, kind, active FROM skills ORDER BY id", NULL};
 static const struct store_stmt q_queues = {
     "center.queues",
     "SELECT id, name, client_id, site_id, strategy, ring_all_max, weight, group_id,"
@@ -1670,7 +1760,8 @@ static int load_config(struct center *c)
 		return err;
 	n = store_rs_rows(rs);
 	for (unsigned r = 0; r < n; r++) {
-		struct center_skill s = {.id = store_rs_int(rs, r, 0)};
+		struct center_skill s = {.id = store_rs_int(rs, r, 0),
+					 .active = store_rs_int(rs, r, 3) != 0};
 		copy_text(s.name, sizeof(s.name), store_rs_text(rs, r, 1));
 		const char *kind = store_rs_text(rs, r, 2);
 		s.language = kind && strcmp(kind, "language") == 0;

@@ -61,6 +61,7 @@ struct center_skill {
 	int64_t id;
 	char name[CENTER_NAME_MAX];
 	bool language;
+	bool active; /* false: kept on agents' and queues' lists, ignored by routing */
 };
 
 struct center_queue {
@@ -153,6 +154,8 @@ const struct center_number *center_number_at(const struct center *c, unsigned i)
  * Queues and agents are added or updated in the ACD too; EINVAL when the
  * ACD refuses the parameters (validate before writing!), EBUSY when an agent
  * to remove is not logged out or a queue to remove still holds calls.
+ * Routing ignores deactivated skills: the ACD gets queues' requirements and
+ * agents' skills without them (a skill's apply re-derives whom it changes).
  */
 int center_site_apply(struct center *c, const struct center_site *s);
 int center_client_apply(struct center *c, const struct center_client *cl);
@@ -235,6 +238,7 @@ struct center_call_info {
 	const char *initiation;	     /* "inbound" (NULL), "callback", "transfer" ... */
 	int32_t priority;	     /* added to the queue's default */
 	int64_t callback_place;	     /* > 0: joins as a callback keeping this place (tel_ivr.c) */
+	uint32_t callback_attempts; /* with callback_place: dial attempts made before (a restart) */
 };
 
 /*
@@ -289,6 +293,15 @@ struct center_agent_live {
 	struct kpi_agent_counts today;
 };
 int center_agent_live(struct center *c, int64_t agent_id, struct center_agent_live *out);
+/*
+ * The caller of call_id, agent_id's current call, as its contact record has it
+ * (the open segment, or the one waiting for the agent's wrap-up): *number
+ * (NULL: anonymous; valid until the record goes), *customer_id (0: unknown),
+ * *connected_at and *ended_at (0: not yet). ENOENT when there is none.
+ */
+int center_agent_call_caller(struct center *c, int64_t agent_id, uint64_t call_id,
+			     const char **number, int64_t *customer_id, int64_t *connected_at,
+			     int64_t *ended_at);
 
 /* The committed KPI state (today), for reports over intervals. */
 const struct kpi *center_kpi(const struct center *c);

@@ -4,6 +4,7 @@
 #include "server/tel_impl.h"
 
 #include "base/idmap.h"
+#include "base/json.h"
 #include "base/mem.h"
 #include "http/evloop.h"
 #include "media/media.h"
@@ -22,6 +23,14 @@
 #define TICK_MS	      1000 /* at least this often: inbound service level, windows, retries */
 #define SH_EARLY_MS   150  /* start the message this much before the safe-harbour time ends */
 #define RING_SLACK_S  10   /* the INVITE's own timeout beyond the core's ring time */
+#define CB_DEFAULT_MS (24 * 3600 * 1000LL) /* a mapped callback disposition without a time */
+#define MAX_MAP	      256		   /* entries of a campaign's disposition mapping */
+
+/* A campaign's mapping of one disposition code of the center to a dialer result. */
+struct dmap {
+	char code[64];
+	enum dialer_result r; /* DIALER_R_NONE: no result (the lead closes "no disposition") */
+};
 
 /* A running (or stopped, with calls left) campaign. */
 struct dcamp {
@@ -34,6 +43,9 @@ struct dcamp {
 	bool running;
 	enum pacer_why last_why;
 	bool logged_pace;
+	struct dmap *map; /* the campaign's own entries; other codes map by name */
+	unsigned n_map;
+	int64_t cb_delay_ms; /* a mapped callback without a time: this far ahead */
 };
 
 /* An agent of a campaign (core agent id = ACD agent id = center agent id). */
@@ -57,6 +69,7 @@ struct dcall {
 	int64_t t_dial, t_answer;
 	bool answered, connected, abandoned, ended;
 	bool dispo_set, dispo_cb;
+	bool looking; /* the center's disposition code is being read */
 	enum dialer_result dispo;
 	int64_t dispo_at;
 	uint32_t dispo_for;
@@ -77,6 +90,14 @@ struct work {
 	uint8_t from, to;
 	uint64_t call;
 	uint32_t agent;
+	uint64_t disposition; /* leaving wrap-up: the center's disposition id (0: none) */
+};
+
+/* A read of a disposition's code under way (it may complete after tel_dial_free: td NULL). */
+struct dlook {
+	struct tel_dial *td;
+	uint64_t call;
+	struct dlook *next;
 };
 
 struct tel_dial {
@@ -95,6 +116,7 @@ struct tel_dial {
 	char prompt[300];
 	bool previewing; /* inside tel_dial_preview_next: its PREVIEW is asked for */
 	bool store_warned;
+	struct dlook *looks;
 };
 
 static void kick(struct tel_dial *td);
@@ -123,6 +145,13 @@ static const struct store_stmt s_lead_skip = {
 static const struct store_stmt s_lead_reset = {
     "dial.lead_reset",
     "UPDATE leads SET status = 'ready' WHERE campaign_id = $1 AND status = 'in_call'", NULL};
+static const struct store_stmt s_dnc_result = {
+    "dial.dnc_result",
+    "INSERT INTO dnc (campaign_id, e164, source, created_at)"
+    " SELECT $1, e164, 'disposition', $2 FROM leads WHERE id = $3 ON CONFLICT DO NOTHING",
+    NULL};
+static const struct store_stmt q_dispo_code = {"dial.dispo_code",
+					       "SELECT code FROM dispositions WHERE id = $1", NULL};
 static const struct store_stmt s_attempt = {
     "dial.attempt",
     "INSERT INTO dial_attempts (campaign_id, lead_id, agent_id, time, result, answered,"
@@ -580,6 +609,12 @@ static void on_core_event(const struct dialer_event *ev, void *arg)
 		    cb && ld->owner ? store_int(ld->owner) : store_null(),
 		    ev->result == DIALER_R_ABANDONED ? store_int(ev->t) : store_null()};
 		write1(td, &s_lead_result, p, 9);
+		if (ev->result == DIALER_R_DNC && dbid) {
+			/* the number is listed (the core listed it too): a mapped disposition */
+			struct store_value q[] = {store_int(ev->campaign), store_int(ev->t),
+						  store_int(dbid)};
+			write1(td, &s_dnc_result, q, 3);
+		}
 		break;
 	}
 	case DIALER_EV_SKIP: {
@@ -651,6 +686,87 @@ static void apply_dispo(struct tel_dial *td, struct dcall *dc)
 		sync_agent(td, (uint32_t)real);
 }
 
+/* The result a disposition code of the center stands for in the campaign (ENOENT: none). */
+static int map_code(const struct dcamp *cp, const char *code, enum dialer_result *r)
+{
+	for (unsigned i = 0; i < cp->n_map; i++) {
+		if (strcmp(cp->map[i].code, code) == 0) {
+			*r = cp->map[i].r;
+			return 0;
+		}
+	}
+	return dialer_result_for_code(code, r);
+}
+
+/* The agent's disposition on the desktop stands for the dialer's when none was given for it. */
+static void dispo_from_code(struct tel_dial *td, struct dcall *dc, const char *code)
+{
+	enum dialer_result r;
+	if (dc->dispo_set || !code || map_code(dc->camp, code, &r) != 0 || r == DIALER_R_NONE)
+		return;
+	dc->dispo_set = true;
+	dc->dispo = r;
+	dc->dispo_cb = r == DIALER_R_CALLBACK;
+	dc->dispo_at = 0;
+	dc->dispo_for = 0;
+	if (dc->dispo_cb) {
+		/* no time given: the campaign's callback delay (else a day), for the agent */
+		int64_t ahead = dc->camp->cb_delay_ms > 0 ? dc->camp->cb_delay_ms : CB_DEFAULT_MS;
+		dc->dispo_at = center_now(td->c) + ahead;
+		dc->dispo_for = dc->core_agent;
+	}
+	char extra[96];
+	snprintf(extra, sizeof(extra), "\"result\":\"%s\",\"mapped\":true", dialer_result_name(r));
+	trail_call(td, "dialer.disposition", dc, extra);
+}
+
+static void on_dispo_code(int err, struct store_rs *rs, void *arg)
+{
+	struct dlook *l = arg;
+	struct tel_dial *td = l->td;
+	uint64_t call = l->call;
+	for (struct dlook **pp = td ? &td->looks : NULL; pp && *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	sb_free(l);
+	struct dcall *dc = td ? idmap_get(&td->calls, call) : NULL;
+	if (!dc || !dc->looking)
+		return; /* the dialer is gone, or the disposition was given meanwhile */
+	dc->looking = false;
+	if (!err && rs && store_rs_rows(rs) > 0)
+		dispo_from_code(td, dc, store_rs_text(rs, 0, 0));
+	apply_dispo(td, dc);
+	kick(td);
+}
+
+/* Wrap-up ended (with the center's disposition, 0: none): read its code, map it, apply. */
+static void dispo_lookup(struct tel_dial *td, struct dcall *dc, uint64_t disposition)
+{
+	if (dc->looking)
+		return;
+	if (dc->dispo_set || !disposition) {
+		apply_dispo(td, dc);
+		return;
+	}
+	struct dlook *l = sb_zalloc(sizeof(*l));
+	if (l) {
+		l->td = td;
+		l->call = dc->id;
+	}
+	struct store_value p[] = {store_int((int64_t)disposition)};
+	if (!l || store_query(td->st, &q_dispo_code, p, 1, on_dispo_code, l) != 0) {
+		sb_free(l);
+		apply_dispo(td, dc);
+		return;
+	}
+	l->next = td->looks;
+	td->looks = l;
+	dc->looking = true;
+}
+
 /* An abandoned call is over: the core made its agent away; tell it what the ACD says. */
 static void release(struct tel_dial *td, struct dcall *dc)
 {
@@ -700,6 +816,31 @@ static void call_end(struct tel_dial *td, struct dcall *dc)
 	kick(td);
 }
 
+/*
+ * The core moved call dc from agent `was` to `to`. `to` held another call in
+ * the core that the ACD gave elsewhere: that call went to `was` (a swap) or
+ * waits again. `was` is away in the core unless it got that call.
+ */
+static void follow(struct tel_dial *td, struct dcall *dc, uint32_t was, uint32_t to)
+{
+	bool was_busy = false;
+	struct dcall *o;
+	for (uint32_t it = 0; idmap_next(&td->calls, &it, NULL, (void **)&o);) {
+		if (o == dc || o->ended)
+			continue;
+		if (o->core_agent == to)
+			o->core_agent = 0; /* waiting again in the core */
+		else if (was && o->core_agent == was)
+			was_busy = true;
+	}
+	struct dagent *old = was ? idmap_get(&td->agents, was) : NULL;
+	if (old && !was_busy) {
+		old->core_busy = false;
+		old->told = 0; /* the core made it away */
+		sync_agent(td, was);
+	}
+}
+
 static void on_acd(struct tel_dial *td, const struct work *w)
 {
 	struct dcall *dc = w->call ? idmap_get(&td->cids, w->call) : NULL;
@@ -716,18 +857,12 @@ static void on_acd(struct tel_dial *td, const struct work *w)
 			trail_call(td, "dialer.connected", dc, extra);
 			struct dagent *ag = idmap_get(&td->agents, w->agent);
 			uint32_t was = dc->core_agent;
-			/* the ACD chose the agent: the core follows (its CONNECT sets core_agent)
-			 */
-			if (ag && ag->camp == dc->camp && was != w->agent &&
+			/* the ACD chose the agent: the core follows (its CONNECT sets core_agent;
+			 * a swap gives the call the agent held in the core to `was`) */
+			if (ag && ag->camp == dc->camp &&
 			    dialer_call_agent(td->d, dc->id, w->agent, center_now(td->c)) == 0 &&
-			    was) {
-				struct dagent *old = idmap_get(&td->agents, was);
-				if (old) {
-					old->core_busy = false;
-					old->told = 0; /* the core made it away */
-					sync_agent(td, was);
-				}
-			}
+			    was != w->agent)
+				follow(td, dc, was, w->agent);
 			if (ag)
 				ag->pending = dc;
 			break;
@@ -750,7 +885,7 @@ static void on_acd(struct tel_dial *td, const struct work *w)
 		return;
 	if ((w->type == ACD_EV_AGENT_STATE || w->type == ACD_EV_AGENT_LOGOUT) &&
 	    w->from == ACD_AGENT_WRAPUP && ag->pending && ag->pending->ended) {
-		apply_dispo(td, ag->pending);
+		dispo_lookup(td, ag->pending, w->disposition);
 		return;
 	}
 	sync_agent(td, w->agent);
@@ -811,7 +946,8 @@ static void on_center_event(const struct acd_event *ev, void *arg)
 			       .from = ev->from,
 			       .to = ev->to,
 			       .call = ev->call,
-			       .agent = ev->agent});
+			       .agent = ev->agent,
+			       .disposition = ev->disposition});
 }
 
 /* ---------- the clock ---------- */
@@ -918,6 +1054,52 @@ static void dnc_copy(struct dialer_dnc *to, const struct dialer_dnc *from)
 	}
 }
 
+/* Reads a campaign's disposition mapping (checked by the API: {code: result or "none"}). */
+static int map_set(struct dcamp *cp, const char *text)
+{
+	cJSON *o = text ? cJSON_Parse(text) : NULL;
+	unsigned n = 0;
+	const cJSON *it;
+	cJSON_ArrayForEach(it, o) n++;
+	if (n > MAX_MAP)
+		n = MAX_MAP;
+	struct dmap *m = n ? sb_calloc(n, sizeof(*m)) : NULL;
+	if (n && !m) {
+		cJSON_Delete(o);
+		return ENOMEM;
+	}
+	unsigned k = 0;
+	cJSON_ArrayForEach(it, o)
+	{
+		enum dialer_result r = DIALER_R_NONE;
+		if (k == n || !it->string || !cJSON_IsString(it) ||
+		    (strcmp(it->valuestring, "none") != 0 &&
+		     dialer_result_for_code(it->valuestring, &r) != 0))
+			continue;
+		snprintf(m[k].code, sizeof(m[k].code), "%s", it->string);
+		m[k++].r = r;
+	}
+	cJSON_Delete(o);
+	sb_free(cp->map);
+	cp->map = m;
+	cp->n_map = k;
+	return 0;
+}
+
+int tel_dial_set_run(struct telephony *t, uint32_t campaign, const struct dialer_blend_rule *blend,
+		     const char *disposition_map)
+{
+	struct tel_dial *td = t ? t->dial : NULL;
+	struct dcamp *cp = td ? idmap_get(&td->camps, campaign) : NULL;
+	if (!cp)
+		return ENOENT;
+	int err = blend ? dialer_campaign_set_blend(td->d, campaign, blend) : 0;
+	if (!err)
+		err = map_set(cp, disposition_map);
+	kick(td);
+	return err;
+}
+
 int tel_dial_start(struct telephony *t, struct store *st, struct tel_dial_campaign *c)
 {
 	if (!t->cfg.trunk_addr || !t->cfg.trunk_addr[0])
@@ -926,8 +1108,6 @@ int tel_dial_start(struct telephony *t, struct store *st, struct tel_dial_campai
 	if (!t->dial && (err = td_alloc(t, st)))
 		return err;
 	struct tel_dial *td = t->dial;
-	if (c->set_blend)
-		dialer_set_blend_rule(td->d, &c->blend);
 	int64_t now = center_now(td->c);
 	struct dcamp *cp = idmap_get(&td->camps, c->id);
 	if (cp && cp->running)
@@ -967,6 +1147,10 @@ int tel_dial_start(struct telephony *t, struct store *st, struct tel_dial_campai
 		dnc_copy(dialer_campaign_dnc(td->d, c->id), c->dnc);
 	}
 	dnc_copy(dialer_dnc_global(td->d), c->gdnc);
+	if ((err = dialer_campaign_set_blend(td->d, c->id, &c->blend)) ||
+	    (err = map_set(cp, c->disposition_map)))
+		return err; /* the rule was checked by the API; ENOMEM */
+	cp->cb_delay_ms = c->params.retry[DIALER_R_CALLBACK].delay_ms;
 	cp->client_id = c->client_id;
 	cp->queue_id = c->queue_id;
 	cp->sh_ms = c->params.profile.safe_harbour_ms;
@@ -1139,8 +1323,11 @@ void tel_dial_free(struct telephony *t)
 	struct dcamp *cp;
 	for (uint32_t it = 0; idmap_next(&td->camps, &it, NULL, (void **)&cp);) {
 		sb_free(cp->dbid);
+		sb_free(cp->map);
 		sb_free(cp);
 	}
+	for (struct dlook *l = td->looks; l; l = l->next)
+		l->td = NULL; /* freed by its completion, which finds the dialer gone */
 	idmap_release(&td->camps);
 	struct dagent *ag;
 	for (uint32_t it = 0; idmap_next(&td->agents, &it, NULL, (void **)&ag);)

@@ -38,8 +38,8 @@ struct tel_dial_campaign {
 	const uint32_t *agents;	       /* the campaign's agents */
 	const bool *blended;	       /* per agent: also serves inbound queues */
 	unsigned n_agents;
-	struct dialer_blend_rule blend; /* the center's blending rule (applies to every campaign) */
-	bool set_blend;
+	struct dialer_blend_rule blend; /* the campaign's blending rule (checked) */
+	const char *disposition_map;	/* JSON {code: result or "none"} (checked); NULL: by name */
 };
 
 /*
@@ -47,6 +47,13 @@ struct tel_dial_campaign {
  * EEXIST (running), ENOENT (no trunk), EINVAL (refused by the core), ENOMEM.
  */
 int tel_dial_start(struct telephony *t, struct store *st, struct tel_dial_campaign *c);
+/*
+ * Changes a started campaign's run settings at once: its blending rule (NULL:
+ * unchanged) and the mapping of the center's disposition codes to results
+ * (NULL: by name, see dialer_result_for_code). ENOENT when never started.
+ */
+int tel_dial_set_run(struct telephony *t, uint32_t campaign, const struct dialer_blend_rule *blend,
+		     const char *disposition_map);
 /* Stops placing calls for the campaign (calls up continue; their results are still written).
  * ENOENT when it is not running. */
 int tel_dial_stop(struct telephony *t, uint32_t campaign);
@@ -68,6 +75,8 @@ int tel_dial_preview_skip(struct telephony *t, uint32_t agent);
  * and for whom (0: anyone; the agent themself or a colleague of the
  * campaign). *lead: the stored lead id expected (0: whichever), then the one
  * dispositioned. ENOENT: no outbound call to disposition (of that lead); EINVAL.
+ * Without one, the disposition the agent ends wrap-up with (the center's
+ * code) is mapped by the campaign's disposition_map, then by name.
  */
 int tel_dial_disposition(struct telephony *t, uint32_t agent, enum dialer_result r, int64_t at_ms,
 			 uint32_t for_agent, int64_t *lead);

@@ -94,7 +94,10 @@ struct cbreq {
 	char number[IVR_NUMBER_MAX];
 	char system_number[SIPX_USER_MAX];
 	uint32_t attempts;
-	int64_t place; /* when it was requested (kept across a restart) */
+	uint32_t made; /* attempts made before a restart: the count goes on from there */
+	uint64_t row;  /* its callbacks row when that is not the request id (scheduled by people) */
+	int64_t customer; /* the row's customer (0: none): the contact record names them */
+	int64_t place;	  /* when it was requested (kept across a restart) */
 };
 
 struct tel_ivr {
@@ -111,11 +114,13 @@ struct tel_ivr {
 	struct idmap reqs;   /* request id -> struct cbreq */
 	struct idmap by_acd; /* ACD call id -> struct cbreq */
 	uint64_t next_req;
+	uint64_t next_api; /* scheduler ids of the API's callbacks: CB_API_BASE + n */
 	struct idmap
 	    unentered; /* calls in a menu or after hours (no center id yet) -> struct tcall */
 	uint64_t next_unentered;
-	char base[256]; /* the sounds directory's parent: <base>/<lang>/<name>.wav */
-	char gen[256];	/* generated prompts: <gen>/<lang>/<name>.wav ("" none) */
+	struct idmap api_seen; /* rows of callbacks people scheduled, taken this run */
+	char base[256];	       /* the sounds directory's parent: <base>/<lang>/<name>.wav */
+	char gen[256];	       /* generated prompts: <gen>/<lang>/<name>.wav ("" none) */
 };
 
 /* ---------- per call ---------- */
@@ -704,21 +709,29 @@ static struct cbreq *req_add(struct tel_ivr *ti, uint64_t id, uint64_t acd, uint
  */
 static const struct store_stmt s_req_put = {
     "ivr.callback_put",
-    "INSERT INTO callbacks (id, client_id, queue_id, number, call_id, requested_at, due_at,"
+    "INSERT INTO callbacks (ivr_id, client_id, queue_id, number, call_id, requested_at, due_at,"
     " max_attempts, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)"
-    " ON CONFLICT (id) DO NOTHING",
+    " ON CONFLICT (ivr_id) DO NOTHING",
     NULL};
+/*
+ * The row's own id is the table's (the API numbers its rows from it); the
+ * scheduler's request id is kept in ivr_id (schema version 12), so neither
+ * can take the other's number.
+ */
+#define REQ_STATUS_SET                                                                             \
+	"UPDATE callbacks SET status = $2,"                                                        \
+	" attempts = CASE WHEN $3 > 0 THEN $3 ELSE attempts END,"                                  \
+	" last_attempt_at = CASE WHEN $3 > 0 THEN $4 ELSE last_attempt_at END,"                    \
+	" contact_id = COALESCE((SELECT max(id) FROM contacts WHERE call_id = $5), contact_id),"   \
+	" updated_at = $4 WHERE "
 static const struct store_stmt s_req_status = {
-    "ivr.callback_status",
-    "UPDATE callbacks SET status = $2,"
-    " attempts = CASE WHEN $3 > 0 THEN $3 ELSE attempts END,"
-    " last_attempt_at = CASE WHEN $3 > 0 THEN $4 ELSE last_attempt_at END,"
-    " contact_id = COALESCE((SELECT max(id) FROM contacts WHERE call_id = $5), contact_id),"
-    " updated_at = $4 WHERE id = $1 AND status IN ('pending', 'dialing')",
-    NULL};
+    "ivr.callback_status", REQ_STATUS_SET "ivr_id = $1 AND status IN ('pending', 'dialing')", NULL};
+static const struct store_stmt s_row_status = {
+    "ivr.callback_row_status", REQ_STATUS_SET "id = $1 AND status IN ('pending', 'dialing')", NULL};
 static const struct store_stmt q_reqs = {
     "ivr.callbacks",
-    "SELECT id, queue_id, number, requested_at FROM callbacks WHERE created_by IS NULL"
+    "SELECT ivr_id, queue_id, number, requested_at, attempts FROM callbacks"
+    " WHERE created_by IS NULL AND ivr_id IS NOT NULL"
     " AND status IN ('pending', 'dialing') AND number IS NOT NULL ORDER BY requested_at",
     NULL};
 
@@ -757,9 +770,12 @@ static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_
 static void req_status(struct tel_ivr *ti, uint64_t id, const char *status, uint32_t attempt,
 		       uint64_t call)
 {
-	struct store_value v[] = {store_int((int64_t)id), store_text(status), store_int(attempt),
-				  store_int(now_ms(ti)), store_int((int64_t)call)};
-	req_store(ti, &s_req_status, v, 5);
+	struct cbreq *r = idmap_get(&ti->reqs, id);
+	bool api_row = r && r->row; /* scheduled through the API: known by its row */
+	struct store_value v[] = {store_int((int64_t)(api_row ? r->row : id)), store_text(status),
+				  store_int(attempt), store_int(now_ms(ti)),
+				  store_int((int64_t)call)};
+	req_store(ti, api_row ? &s_row_status : &s_req_status, v, 5);
 }
 
 static void req_forget(struct tel_ivr *ti, uint64_t id)
@@ -1042,6 +1058,7 @@ static void drive_run(struct tivr *v)
 		case IVR_ACT_QUEUE:
 		case IVR_ACT_TRANSFER:
 		case IVR_ACT_HANGUP:
+		case IVR_ACT_AGENT:
 		case IVR_ACT_CALLBACK: {
 			uint32_t queue = a.queue;
 			enum ivr_act_kind kind = a.kind;
@@ -1066,15 +1083,17 @@ static void drive_run(struct tivr *v)
 				} else {
 					start_entry(v, queue, open_at);
 				}
-			} else if (kind == IVR_ACT_TRANSFER &&
-				   tel_xfer_out(v->ti->t, v->tc, number) == 0) {
-				/* bridged to the outside call now (tel_xfer.c) */
+			} else if ((kind == IVR_ACT_TRANSFER &&
+				    tel_xfer_out(v->ti->t, v->tc, number) == 0) ||
+				   (kind == IVR_ACT_AGENT &&
+				    tel_xfer_agent_out(v->ti->t, v->tc, number) == 0)) {
+				/* bridged to the outside call or the agent's phone (tel_xfer.c) */
 				v->mode = M_LEAVING;
 				v->hangup = true; /* lets the call go; its caller leg is not ours */
 			} else {
-				/* hang up; or no trunk, a bad number */
+				/* hang up; or no trunk, a bad number, the agent cannot take it */
 				v->mode = M_LEAVING;
-				if (kind == IVR_ACT_TRANSFER)
+				if (kind == IVR_ACT_TRANSFER || kind == IVR_ACT_AGENT)
 					pq_add(v, P_SORRY, O_NONE);
 				pq_add(v, P_GOODBYE, O_NONE);
 				pq_add(v, NULL, O_HANGUP);
@@ -1657,11 +1676,13 @@ static void cb_route(struct tel_ivr *ti, const struct ivr_cb_action *a)
 	struct center_call_info info = {
 	    .queue_id = a->queue,
 	    .customer_number = r->number,
+	    .customer_id = r->customer,
 	    .system_number = r->system_number[0] ? r->system_number : NULL,
 	    .initiation = "callback",
 	    .callback_place = r->place > 0   ? r->place
 			      : a->place > 0 ? a->place
 					     : now_ms(ti),
+	    .callback_attempts = r->made, /* the ACD's count goes on too */
 	};
 	uint64_t id = 0;
 	enum acd_refusal refused = ACD_REFUSED_NONE;
@@ -1732,11 +1753,12 @@ static void cb_dial(struct tel_ivr *ti, const struct ivr_cb_action *a)
 		v->req = a->id;
 		media_leg_on_dtmf(tc->caller.media, on_dtmf, v); /* a survey after the call */
 	}
-	r->attempts = a->attempt;
-	req_status(ti, a->id, "dialing", a->attempt, r->acd);
-	if (a->attempt == 1)
+	uint32_t attempt = a->attempt + r->made; /* counted across restarts */
+	r->attempts = attempt;
+	req_status(ti, a->id, "dialing", attempt, r->acd);
+	if (attempt == 1)
 		set_attr_int(ti, r->acd, "callback_first_attempt_at", a->time);
-	set_attr_int(ti, r->acd, "callback_attempts", a->attempt);
+	set_attr_int(ti, r->acd, "callback_attempts", attempt);
 }
 
 static void on_cb_timer(void *arg)
@@ -2037,6 +2059,82 @@ static void apply_queues(struct tel_ivr *ti, struct store_rs *rs)
 
 static void on_refresh(void *arg);
 
+/*
+ * Callbacks people schedule (POST /callbacks: the desktop's form, a team lead)
+ * go through the same scheduler as the IVR's once due_at has come: routed in
+ * their queue as a callback (the place: due_at), an agent's phone rings, the
+ * customer is dialled through the trunk, retried with the queue's
+ * callback_attempts and callback_retry_ms; the row follows (dialing, attempts,
+ * done with contact_id, failed). Their scheduler ids are apart from the IVR's
+ * (which are ACD call ids or CB_ID_BASE + n).
+ */
+#define CB_API_BASE (UINT64_C(1) << 61)
+static const struct store_stmt q_due = {
+    "ivr.callbacks_due",
+    "SELECT id, queue_id, number, due_at, attempts, customer_id FROM callbacks"
+    " WHERE created_by IS NOT NULL"
+    " AND status IN ('pending', 'dialing') AND number IS NOT NULL AND due_at <= $1"
+    " ORDER BY due_at, id LIMIT 200",
+    NULL};
+
+static void take_due(struct tel_ivr *ti, struct store_rs *rs)
+{
+	int64_t now = now_ms(ti);
+	bool any = false;
+	for (unsigned i = 0; i < store_rs_rows(rs); i++) {
+		int64_t row = store_rs_int(rs, i, 0);
+		uint32_t queue = (uint32_t)store_rs_int(rs, i, 1);
+		const char *number = store_rs_text(rs, i, 2);
+		if (row <= 0 || !number || idmap_get(&ti->api_seen, (uint64_t)row))
+			continue; /* taken already (it may still say pending for a moment) */
+		if (idmap_put(&ti->api_seen, (uint64_t)row, ti) != 0)
+			break;
+		uint64_t id = CB_API_BASE + ++ti->next_api;
+		struct ivr_cb_params p;
+		cb_params(ti, queue, &p);
+		int64_t made = store_rs_int(rs, i, 4), open_at;
+		queue_open(ti, queue, &open_at);
+		struct cbreq *r = made < (int64_t)p.attempts && center_queue(ti->t->c, queue) &&
+					  open_at != INT64_MAX
+				      ? req_add(ti, id, 0, queue, number, NULL)
+				      : NULL;
+		if (r) {
+			r->row = (uint64_t)row;
+			r->place = store_rs_int(rs, i, 3);
+			r->made = made > 0 ? (uint32_t)made : 0;
+			r->customer = store_rs_int(rs, i, 5);
+			p.attempts -= r->made;
+		}
+		if (!r || ivr_cb_request(ti->cb, id, queue, number, &p, open_at, false, now) != 0) {
+			/* no queue, a number the scheduler refuses, or no attempt left */
+			if (r) {
+				idmap_del(&ti->reqs, id);
+				sb_free(r);
+			}
+			struct store_value v[] = {store_int(row), store_text("failed"),
+						  store_int(0), store_int(now), store_int(0)};
+			req_store(ti, &s_row_status, v, 5);
+			continue;
+		}
+		any = true;
+	}
+	if (any)
+		cb_kick(ti);
+}
+
+static void on_due(int err, struct store_rs *rs, void *arg)
+{
+	struct tel_ivr *ti = arg;
+	if (ti->stopped) {
+		sb_free(ti);
+		return;
+	}
+	if (!err && rs)
+		take_due(ti, rs);
+	ti->loading = false;
+	evl_timer_start(ti->refresh, REFRESH_MS, on_refresh, ti);
+}
+
 static void on_queues(int err, struct store_rs *rs, void *arg)
 {
 	struct tel_ivr *ti = arg;
@@ -2046,6 +2144,9 @@ static void on_queues(int err, struct store_rs *rs, void *arg)
 	}
 	if (!err && rs)
 		apply_queues(ti, rs);
+	struct store_value v[] = {store_int(now_ms(ti))};
+	if (store_query(ti->st, &q_due, v, 1, on_due, ti) == 0)
+		return;
 	ti->loading = false;
 	evl_timer_start(ti->refresh, REFRESH_MS, on_refresh, ti);
 }
@@ -2089,9 +2190,18 @@ static void reload_requests(struct tel_ivr *ti, struct store_rs *rs)
 		cb_params(ti, queue, &p);
 		int64_t open_at;
 		queue_open(ti, queue, &open_at);
+		int64_t made = store_rs_int(rs, i, 4);
+		if (made >= (int64_t)p.attempts) {
+			/* every attempt was made before the restart (its end was lost) */
+			req_status(ti, id, "failed", 0, 0);
+			continue;
+		}
 		struct cbreq *r = number ? req_add(ti, id, 0, queue, number, NULL) : NULL;
-		if (r)
+		if (r) {
 			r->place = store_rs_int(rs, i, 3);
+			r->made = made > 0 ? (uint32_t)made : 0;
+			p.attempts -= r->made; /* the attempts left */
+		}
 		if (!r || open_at == INT64_MAX ||
 		    ivr_cb_request(ti->cb, id, queue, number, &p, open_at, false, now) != 0)
 			req_forget(ti, id); /* the queue is gone or never opens */
@@ -2110,6 +2220,7 @@ int tel_ivr_start(struct telephony *t)
 	idmap_init(&ti->reqs);
 	idmap_init(&ti->by_acd);
 	idmap_init(&ti->unentered);
+	idmap_init(&ti->api_seen);
 	snprintf(ti->base, sizeof(ti->base), "%s", t->sounds);
 	char *slash = strrchr(ti->base, '/');
 	if (slash && slash != ti->base)
@@ -2184,6 +2295,7 @@ void tel_ivr_stop(struct telephony *t)
 		sb_free(v);
 	idmap_release(&ti->reqs);
 	idmap_release(&ti->by_acd);
+	idmap_release(&ti->api_seen);
 	if (ti->loading)
 		ti->stopped = true; /* the query's completion frees it */
 	else

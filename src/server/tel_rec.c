@@ -7,6 +7,7 @@
 #include "base/mem.h"
 #include "http/evloop.h"
 #include "media/media.h"
+#include "media/media_rec.h"
 #include "server/center.h"
 #include "store/store.h"
 
@@ -40,7 +41,8 @@ struct tel_rec {
 	struct tleg *leg;     /* the agent's leg it records */
 	int64_t agent, contact, client;
 	uint64_t call;
-	bool paused;
+	bool paused;	     /* by the agent (API, *1) */
+	bool held;	     /* the call is on hold: nothing is recorded until it resumes */
 	bool consent;	     /* the consent prompt is playing: the agent (leg) waits for its end */
 	int64_t consent_end; /* when it will have ended (even if something replaced it) */
 	struct evl_timer *wait; /* an agent waits: bridges at consent_end at the latest */
@@ -60,6 +62,7 @@ struct tel_recs {
 	int64_t sweep_ms, day_ms;
 	struct evl_timer *sweep;
 	struct sweep_op *pending; /* the sweep query in flight */
+	struct sweep_op *repair;  /* the start's query of recordings a crash left open */
 };
 
 static const struct store_stmt s_set_ref = {
@@ -75,6 +78,13 @@ static const struct store_stmt s_clear_ref = {
     "tel.rec_clear",
     "UPDATE contacts SET recording_ref = NULL, updated_at = $3 WHERE id = $1 AND recording_ref = "
     "$2",
+    NULL};
+
+/* Recordings of calls a crash interrupted (the center closed them at this start, or lately). */
+static const struct store_stmt q_interrupted = {
+    "tel.rec_interrupted",
+    "SELECT id, recording_ref FROM contacts WHERE recording_ref IS NOT NULL"
+    " AND disconnect_reason = 'interrupted' AND t_disconnected >= $1 ORDER BY id",
     NULL};
 
 static const char *const mode_names[] = {"off", "always", "on_demand"};
@@ -138,6 +148,8 @@ static int rec_begin(struct telephony *t, struct tcall *tc, const char *by, uint
 		return EIO;
 	}
 	r->paused = false;
+	if (r->held)
+		media_rec_pause(r->mr, true); /* started on hold: silence until it resumes */
 	struct store_job *job = NULL;
 	struct store_value v[] = {store_text(r->ref), store_int(now), store_int(r->contact)};
 	if (store_job_alloc(&job) != 0 || store_job_add(job, &s_set_ref, v, 3, 0) != 0 ||
@@ -153,9 +165,21 @@ static int rec_begin(struct telephony *t, struct tcall *tc, const char *by, uint
 static void rec_pause(struct telephony *t, struct tel_rec *r, bool pause, const char *by,
 		      uint64_t actor)
 {
-	media_rec_pause(r->mr, pause);
+	media_rec_pause(r->mr, pause || r->held);
 	r->paused = pause;
 	rec_log(t, pause ? "recording-pause" : "recording-resume", r, by, actor);
+}
+
+void tel_rec_hold(struct tcall *tc, bool hold)
+{
+	struct tel_rec *r = tc->rec;
+	if (!r || r->held == hold)
+		return;
+	r->held = hold;
+	if (!r->mr || r->paused)
+		return; /* nothing recorded now anyway */
+	media_rec_pause(r->mr, hold);
+	rec_log(tc->t, hold ? "recording-pause" : "recording-resume", r, "hold", 0);
 }
 
 /* Ends the call's recording (if any) and forgets its state. */
@@ -455,6 +479,63 @@ static void sweep_start(void *arg)
 	rs->pending = op;
 }
 
+/* ---------- repair after a crash ---------- */
+
+/*
+ * A daemon killed during a recorded call leaves a WAV file whose header still
+ * says 0 bytes (the writer completes it at the end). At start the files of
+ * the calls the center closed as interrupted get their sizes from their
+ * length; the contact record keeps naming them.
+ */
+static void repair_done(int err, struct store_rs *res, void *arg)
+{
+	struct sweep_op *op = arg;
+	struct tel_recs *rs = op->rs;
+	sb_free(op);
+	if (!rs)
+		return;
+	rs->repair = NULL;
+	if (err) {
+		fprintf(stderr, "switchboard: recordings to repair: %s\n", strerror(err));
+		return;
+	}
+	unsigned n = store_rs_rows(res), fixed = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const char *ref = store_rs_text(res, i, 1);
+		if (!ref || strncmp(ref, REC_SWEEP_PREFIX, strlen(REC_SWEEP_PREFIX)) != 0 ||
+		    strstr(ref, ".."))
+			continue; /* not ours */
+		char path[PATH_MAX + 160];
+		snprintf(path, sizeof(path), "%s/%s", rs->data, ref);
+		bool changed = false;
+		unsigned ch = strstr(ref, "/messages/") ? 1 : 2; /* voicemail messages are mono */
+		int e = mrec_wav_repair(path, ch, &changed);
+		if (e && e != ENOENT)
+			fprintf(stderr, "switchboard: recording %s: cannot repair: %s\n", ref,
+				strerror(e));
+		fixed += changed;
+	}
+	if (fixed)
+		fprintf(stderr, "switchboard: %u interrupted recording(s) repaired\n", fixed);
+}
+
+static void repair_start(struct tel_recs *rs)
+{
+	struct telephony *t = rs->t;
+	struct sweep_op *op = sb_zalloc(sizeof(*op));
+	if (!op)
+		return;
+	op->rs = rs;
+	/* the center closed this start's interrupted calls just now; a day covers a restart that
+	 * itself failed */
+	struct store_value v[] = {store_int(center_now(t->c) - REC_DAY_MS)};
+	if (store_query(t->cfg.store, &q_interrupted, v, 1, repair_done, op) != 0) {
+		sb_free(op);
+		return;
+	}
+	rs->repair = op;
+}
+
 /* ---------- lifecycle ---------- */
 
 int tel_rec_init(struct telephony *t)
@@ -477,6 +558,7 @@ int tel_rec_init(struct telephony *t)
 	if (err)
 		return err;
 	rs->on = true;
+	repair_start(rs);
 	sweep_again(rs, rs->sweep_ms);
 	return 0;
 }
@@ -497,6 +579,8 @@ void tel_rec_fini(struct telephony *t)
 		return;
 	if (rs->pending)
 		rs->pending->rs = NULL; /* its completion will only free it */
+	if (rs->repair)
+		rs->repair->rs = NULL;
 	evl_timer_free(rs->sweep);
 	sb_free(rs);
 	t->recs = NULL;

@@ -29,6 +29,9 @@ bool tel_rec_connected(struct telephony *t, struct tcall *tc, struct tleg *l);
 void tel_rec_leg_gone(struct tcall *tc, struct tleg *l);
 /* The call is about to be freed. */
 void tel_rec_call_gone(struct tcall *tc);
+/* The call went on hold (true) or resumed: while on hold nothing is recorded (silence in the
+ * file, like a pause; the agent's own pause stays as it was). */
+void tel_rec_hold(struct tcall *tc, bool hold);
 /* A key the agent's phone sent (RFC 4733 or SIP INFO): "*1" starts, pauses or resumes. */
 void tel_rec_agent_digit(struct telephony *t, struct tleg *l, char digit);
 

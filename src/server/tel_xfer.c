@@ -54,6 +54,7 @@ struct xbridge {
 	struct xbridge *next;
 	struct telephony *t;
 	struct xleg a, b; /* the caller; the outside party */
+	int64_t agent;	  /* b is this agent's phone (a menu's choice): "other" meanwhile */
 };
 
 /* ---------- legs ---------- */
@@ -104,6 +105,52 @@ static int xleg_call(struct telephony *t, struct xleg *xl, const char *target, c
 		return err;
 	sipx_leg_set_arg(xl->l.sip, &xl->l);
 	return 0;
+}
+
+/*
+ * A REFER's outcome for the phone that sent it (RFC 3515): the final NOTIFY, "SIP/2.0 200 OK"
+ * when the transfer was carried out (err 0) or the failure. *rl is the leg the REFER came on
+ * (NULL: not a REFER, or reported already); it is cleared, so report before hanging it up.
+ */
+static void refer_report(struct sipx_leg **rl, int err)
+{
+	if (!rl || !*rl)
+		return;
+	uint16_t code = 200;
+	const char *reason = "OK";
+	switch (err) {
+	case 0:
+		break;
+	case ENOENT:
+		code = 404, reason = "Not Found";
+		break;
+	case EBUSY:
+		code = 486, reason = "Busy Here";
+		break;
+	case EPERM:
+		code = 403, reason = "Forbidden";
+		break;
+	case EINVAL:
+		code = 400, reason = "Bad Request";
+		break;
+	case ENOSYS:
+		code = 503, reason = "Service Unavailable";
+		break;
+	case ESRCH:
+		code = 481, reason = "Call/Transaction Does Not Exist";
+		break;
+	case ENOTCONN:
+	case EHOSTUNREACH:
+		code = 480, reason = "Temporarily Unavailable";
+		break;
+	default:
+		code = 500, reason = "Server Internal Error";
+		break;
+	}
+	int e = sipx_leg_refer_notify(*rl, code, reason);
+	if (e && e != ENOENT)
+		fprintf(stderr, "switchboard: REFER outcome %u: %s\n", code, strerror(e));
+	*rl = NULL;
 }
 
 static void answer_reinvite(struct tleg *l, const struct sipx_event_info *info)
@@ -278,6 +325,8 @@ static void log_xfer(struct telephony *t, const char *what, uint64_t call, int64
 static void xbridge_unlink_free(struct xbridge *xb)
 {
 	struct telephony *t = xb->t;
+	if (xb->agent && t->c)
+		center_agent_other(t->c, xb->agent, false); /* free for queue calls again */
 	for (struct xbridge **pp = &t->xbridges; *pp; pp = &(*pp)->next)
 		if (*pp == xb) {
 			*pp = xb->next;
@@ -386,12 +435,36 @@ int tel_xfer_out(struct telephony *t, struct tcall *tc, const char *number)
 	return bridge_out(t, tc, uri, number, NULL);
 }
 
+int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extension)
+{
+	const struct center_agent *a = center_agent_by_extension(t->c, extension);
+	if (!a || !a->active)
+		return ENOENT;
+	struct acd_agent_info ai;
+	if (acd_agent_info(center_acd(t->c), (uint32_t)a->id, &ai) != 0 ||
+	    ai.state != ACD_AGENT_READY)
+		return EBUSY; /* logged out, not ready, on a call, in wrap-up */
+	char uri[SIPX_URI_MAX];
+	if (!tel_agent_target(t, a, uri, sizeof(uri)))
+		return EHOSTUNREACH;
+	if (!tc->caller.sip || !tc->caller.media || tc->n_agents || tc->x)
+		return ENOTCONN;
+	int err = bridge_out(t, tc, uri, a->extension, NULL);
+	if (err)
+		return err;
+	/* the agent is on a call the ACD does not route: offered no queue call meanwhile */
+	if (center_agent_other(t->c, a->id, true) == 0)
+		t->xbridges->agent = a->id;
+	return 0;
+}
+
 static int transfer_out(struct telephony *t, struct tcall *tc, struct tleg *al, const char *uri,
-			const char *number, struct xleg *consult)
+			const char *number, struct xleg *consult, struct sipx_leg **refer)
 {
 	int err = bridge_out(t, tc, uri, number, consult);
 	if (err)
 		return err;
+	refer_report(refer, 0); /* a REFER from the phone: done (before its BYE) */
 	/* the agent is done: their phone is hung up, the center completes the call */
 	sipx_leg_hangup(al->sip);
 	tel_drop_agent_leg(tc, al);
@@ -401,7 +474,9 @@ static int transfer_out(struct telephony *t, struct tcall *tc, struct tleg *al, 
 
 /* ---------- blind transfer ---------- */
 
-int tel_xfer_blind(struct telephony *t, int64_t agent_id, const struct tel_xfer_target *to)
+/* refer: the leg a REFER came on (its outcome is reported before the leg is hung up), or NULL. */
+static int blind(struct telephony *t, int64_t agent_id, const struct tel_xfer_target *to,
+		 struct sipx_leg **refer)
 {
 	if (!t || !to)
 		return EINVAL;
@@ -444,9 +519,14 @@ int tel_xfer_blind(struct telephony *t, int64_t agent_id, const struct tel_xfer_
 	if (tc->x)
 		xcall_free(tc, false);
 	log_xfer(t, "call.transfer", call, agent_id, "number", 0);
-	err = transfer_out(t, tc, al, uri, to->number, NULL);
+	err = transfer_out(t, tc, al, uri, to->number, NULL, refer);
 	tel_call_maybe_free(tc);
 	return err;
+}
+
+int tel_xfer_blind(struct telephony *t, int64_t agent_id, const struct tel_xfer_target *to)
+{
+	return blind(t, agent_id, to, NULL);
 }
 
 /* ---------- consultation ---------- */
@@ -539,7 +619,8 @@ static void consult_gone(struct telephony *t, struct xcall *x)
 		center_call_hold(t->c, tc->id, false); /* ACT_UNHOLD bridges them again */
 }
 
-int tel_xfer_consult_end(struct telephony *t, int64_t agent_id, enum tel_consult_end how)
+static int consult_end(struct telephony *t, int64_t agent_id, enum tel_consult_end how,
+		       struct sipx_leg **refer)
 {
 	if (!t)
 		return EINVAL;
@@ -595,6 +676,7 @@ int tel_xfer_consult_end(struct telephony *t, int64_t agent_id, enum tel_consult
 				x->adopting = false;
 				return err;
 			}
+			refer_report(refer, 0);
 			xleg_hangup_free(x->phone); /* the phone's own call to the target is done */
 			x->phone = NULL;
 			log_xfer(t, "call.transfer", call, agent_id, "agent", x->consult_agent);
@@ -607,15 +689,21 @@ int tel_xfer_consult_end(struct telephony *t, int64_t agent_id, enum tel_consult
 			x->conference = false;
 			xleg_hangup_free(x->mon);
 			x->mon = NULL;
+			refer_report(refer, 0);
 			xleg_hangup_free(x->phone);
 			x->phone = NULL;
 			log_xfer(t, "call.transfer", call, agent_id, "number", 0);
-			err = transfer_out(t, tc, al, NULL, NULL, xl);
+			err = transfer_out(t, tc, al, NULL, NULL, xl, NULL);
 			xcall_maybe_free(tc);
 			return err;
 		}
 	}
 	return EINVAL;
+}
+
+int tel_xfer_consult_end(struct telephony *t, int64_t agent_id, enum tel_consult_end how)
+{
+	return consult_end(t, agent_id, how, NULL);
 }
 
 bool tel_xfer_adopt(struct telephony *t, struct tcall *tc, int64_t agent)
@@ -876,12 +964,16 @@ static void phone_event(struct telephony *t, struct xleg *xl, const struct sipx_
 	case SIPX_EV_REINVITE:
 		answer_reinvite(&xl->l, info);
 		break;
-	case SIPX_EV_REFER: /* REFER on the consultation's dialog (Replaces names the first call) */
-		err = tel_xfer_consult_end(t, x->by_agent, TEL_CONSULT_COMPLETE);
+	/* REFER on the consultation's dialog (Replaces names the first call) */
+	case SIPX_EV_REFER: {
+		struct sipx_leg *refer = xl->l.sip;
+		err = consult_end(t, x->by_agent, TEL_CONSULT_COMPLETE, &refer);
 		if (err)
 			fprintf(stderr, "switchboard: attended transfer from the phone: %s\n",
 				strerror(err));
-		return; /* completed to a number, the call may be gone already */
+		refer_report(&refer, err); /* a failure: nothing was hung up */
+		return;			   /* completed to a number, the call may be gone already */
+	}
 	default:
 		if (!leg_ends(info->ev))
 			break;
@@ -1054,6 +1146,11 @@ bool tel_xfer_invite(struct telephony *t, struct sipx_leg *leg, const struct sip
 void tel_xfer_leg_event(struct telephony *t, struct tleg *l, const struct sipx_event_info *info)
 {
 	struct xleg *xl = l->xfer;
+	if (info->ev == SIPX_EV_REFER && xl->role != XR_PHONE) {
+		struct sipx_leg *refer = l->sip; /* a consulted, monitoring or outside party */
+		refer_report(&refer, EPERM);
+		return;
+	}
 	switch (xl->role) {
 	case XR_CONSULT:
 		consult_event(t, xl, info);
@@ -1112,9 +1209,11 @@ void tel_xfer_refer(struct telephony *t, struct tleg *l, const char *target)
 {
 	struct tcall *tc = l->call;
 	char user[SIPX_USER_MAX];
+	struct sipx_leg *refer = l->sip; /* reported before it is hung up, else at the end */
 	if (l == &tc->caller || !l->connected) {
 		fprintf(stderr,
 			"switchboard: REFER from a caller or an unanswered phone ignored\n");
+		refer_report(&refer, EPERM);
 		return;
 	}
 	const char *rp = strcasestr(target, "Replaces=");
@@ -1125,15 +1224,17 @@ void tel_xfer_refer(struct telephony *t, struct tleg *l, const char *target)
 		struct xcall *x = tc->x;
 		int err = x && x->phone && x->phone->l.sip &&
 				  strcmp(cid, sipx_leg_callid(x->phone->l.sip)) == 0
-			      ? tel_xfer_consult_end(t, x->by_agent, TEL_CONSULT_COMPLETE)
-			      : ENOENT;
+			      ? consult_end(t, x->by_agent, TEL_CONSULT_COMPLETE, &refer)
+			      : ESRCH;
 		if (err)
 			fprintf(stderr, "switchboard: REFER with Replaces=%s: %s\n", cid,
 				strerror(err));
+		refer_report(&refer, err);
 		return;
 	}
 	if (!refer_user(target, user, sizeof(user))) {
 		fprintf(stderr, "switchboard: REFER to %s: no user part; ignored\n", target);
+		refer_report(&refer, EINVAL);
 		return;
 	}
 	struct tel_xfer_target to = {0};
@@ -1144,9 +1245,11 @@ void tel_xfer_refer(struct telephony *t, struct tleg *l, const char *target)
 		to.queue_id = num->queue_id;
 	else
 		to.number = user;
-	int err = tel_xfer_blind(t, l->agent, &to);
+	int err = blind(t, l->agent, &to, &refer);
 	if (err)
 		fprintf(stderr, "switchboard: REFER to %s: %s\n", target, strerror(err));
+	/* to a queue or an agent the phone is hung up on the next turn: still there now */
+	refer_report(&refer, err);
 }
 
 bool tel_xfer_agent_left(struct telephony *t, struct tleg *l)
@@ -1217,6 +1320,8 @@ void tel_xfer_stop(struct telephony *t)
 	for (uint32_t it = 0; idmap_next(&t->calls, &it, NULL, (void **)&tc);)
 		if (tc->x)
 			xcall_free(tc, false);
-	while (t->xbridges)
+	while (t->xbridges) {
+		t->xbridges->agent = 0; /* stopping: the center is closed */
 		xbridge_unlink_free(t->xbridges);
+	}
 }

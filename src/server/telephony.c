@@ -316,10 +316,12 @@ static void run_acts(void *arg)
 					media_play(tc->caller.media, t->moh);
 				break;
 			case ACT_HOLD:
+				tel_rec_hold(tc, true); /* nothing recorded on hold (tel_rec.c) */
 				if (tc->caller.media && t->moh)
 					media_play(tc->caller.media, t->moh); /* ends the bridge */
 				break;
 			case ACT_UNHOLD:
+				tel_rec_hold(tc, false);
 				if (tel_xfer_unhold(t, tc))
 					break; /* the caller is back in the conference */
 				for (unsigned k = 0; k < tc->n_agents; k++)
@@ -767,6 +769,7 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 	sc.event = on_leg_event;
 	sc.credentials = on_credentials;
 	sc.binding = on_binding;
+	sc.refer_progress = true; /* tel_xfer.c reports each REFER's outcome (RFC 3515) */
 	sc.arg = t;
 	if (!err)
 		err = sipx_alloc(&t->sip, &sc);

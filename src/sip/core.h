@@ -183,6 +183,7 @@ struct sipx_leg {
 	bool peer_update;    /* the far end allows UPDATE */
 	bool refresher_us;
 	bool reinvite_is_update; /* upd_st is an UPDATE, not a re-INVITE */
+	bool refer_sub;		 /* a REFER's subscription is open: its final NOTIFY is owed */
 	uint16_t end_code;
 	char end_reason[40];
 	enum sipx_transport tp;

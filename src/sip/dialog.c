@@ -1,4 +1,5 @@
-/* dialog: call legs: inbound and outbound INVITE dialogs, in-dialog requests, session timers, the leg API. */
+/* dialog: call legs: inbound and outbound INVITE dialogs, in-dialog requests, session timers, the
+ * leg API. */
 #include "sip/core.h"
 #include "base/mem.h"
 
@@ -256,8 +257,7 @@ static bool contact_uri(const struct sip_msg *msg, struct sip_addr *addr)
 {
 	const struct sip_hdr *h = NULL;
 	sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, first_contact_h, &h);
-	return h && !sip_addr_decode(addr, &h->val) && addr->auri.l &&
-	       addr->auri.l < SIPX_URI_MAX;
+	return h && !sip_addr_decode(addr, &h->val) && addr->auri.l && addr->auri.l < SIPX_URI_MAX;
 }
 
 struct route_arg {
@@ -495,8 +495,9 @@ static int leg_send_2xx(struct sipx_leg *leg, struct strans *st, const char *sdp
 	struct rhead h;
 	contact_hdr(s, leg->tp, contact, sizeof(contact));
 	se_resp_headers(leg, se, sizeof(se));
-	snprintf(extra, sizeof(extra), "%s%sAllow: " SIPX_ALLOW "\r\nSupported: " SIPX_SUPPORTED "\r\n%s",
-		 contact, st->met == M_INVITE && leg->rr && leg->inv_st == st ? leg->rr : "", se);
+	snprintf(extra, sizeof(extra),
+		 "%s%sAllow: " SIPX_ALLOW "\r\nSupported: " SIPX_SUPPORTED "\r\n%s", contact,
+		 st->met == M_INVITE && leg->rr && leg->inv_st == st ? leg->rr : "", se);
 	if (!st->head)
 		return EALREADY;
 	st_head(st, &h);
@@ -748,7 +749,8 @@ static void on_offer(struct sipx_leg *leg, const struct rx *rx, struct strans *s
 		if (invite)
 			leg_send_2xx(leg, st, leg->lsdp, leg->lsdp_len);
 		else
-			leg_send_2xx(leg, st, rx->blen ? leg->lsdp : NULL, rx->blen ? leg->lsdp_len : 0);
+			leg_send_2xx(leg, st, rx->blen ? leg->lsdp : NULL,
+				     rx->blen ? leg->lsdp_len : 0);
 		se_start(leg);
 		return;
 	}
@@ -805,8 +807,8 @@ static void on_info(struct sipx_leg *leg, const struct rx *rx, struct strans *st
 	}
 	char d = info_digit(rx);
 	if (!d) {
-		st_reply(st, 415, NULL, "Accept: application/dtmf-relay, application/dtmf\r\n", NULL,
-			 NULL, 0);
+		st_reply(st, 415, NULL, "Accept: application/dtmf-relay, application/dtmf\r\n",
+			 NULL, NULL, 0);
 		return;
 	}
 	st_reply(st, 200, NULL, NULL, NULL, NULL, 0);
@@ -830,12 +832,14 @@ static void on_refer(struct sipx_leg *leg, const struct rx *rx, struct strans *s
 	bool notify = !(sub && !pl_strcasecmp(&sub->val, "false"));
 	st_reply(st, 202, NULL, notify ? NULL : "Refer-Sub: false\r\n", NULL, NULL, 0);
 	if (notify) {
-		/* the implicit subscription ends at once: the controller carries out the transfer */
+		/* the implicit subscription ends at once (the controller carries out the transfer),
+		 * or with refer_progress when the controller reports the outcome */
 		char extra[SIPX_ADDR_MAX + 160];
 		contact_hdr(s, leg->tp, extra, sizeof(extra));
 		size_t l = strlen(extra);
-		snprintf(extra + l, sizeof(extra) - l,
-			 "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n");
+		leg->refer_sub = s->cfg.refer_progress;
+		snprintf(extra + l, sizeof(extra) - l, "Event: refer\r\nSubscription-State: %s\r\n",
+			 leg->refer_sub ? "active;expires=60" : "terminated;reason=noresource");
 		static const char frag[] = "SIP/2.0 100 Trying\r\n";
 		leg_request(leg, "NOTIFY", M_NOTIFY, extra, frag, sizeof(frag) - 1,
 			    "message/sipfrag;version=2.0", CP_FORGET);
@@ -891,8 +895,8 @@ bool leg_on_request(struct sipx *s, const struct rx *rx, const struct rhead *h, 
 		break;
 	case M_OPTIONS:
 		st_reply(st, 200, NULL,
-			 "Allow: " SIPX_ALLOW "\r\nAccept: application/sdp\r\nSupported: " SIPX_SUPPORTED
-			 "\r\n",
+			 "Allow: " SIPX_ALLOW
+			 "\r\nAccept: application/sdp\r\nSupported: " SIPX_SUPPORTED "\r\n",
 			 NULL, NULL, 0);
 		break;
 	default:
@@ -951,7 +955,8 @@ static void on_invite_response(struct sipx_leg *leg, struct ctrans *ct, const st
 		if (!leg->ring_sent || (with_sdp && !leg->ring_sdp_sent)) {
 			leg->ring_sent = true;
 			leg->ring_sdp_sent |= with_sdp;
-			leg_event(leg, SIPX_EV_RINGING, code, NULL, with_sdp ? rx->body : NULL, rx->blen);
+			leg_event(leg, SIPX_EV_RINGING, code, NULL, with_sdp ? rx->body : NULL,
+				  rx->blen);
 		}
 		return;
 	}
@@ -1093,10 +1098,11 @@ static void se_timer_h(void *arg)
 	snprintf(extra + l, sizeof(extra) - l,
 		 "Session-Expires: %u;refresher=uac\r\nSupported: " SIPX_SUPPORTED "\r\n", leg->se);
 	if (leg->peer_update)
-		leg->reinv_ct = leg_request(leg, "UPDATE", M_UPDATE, extra, NULL, 0, NULL, CP_REFRESH);
+		leg->reinv_ct =
+		    leg_request(leg, "UPDATE", M_UPDATE, extra, NULL, 0, NULL, CP_REFRESH);
 	else
-		leg->reinv_ct = leg_request(leg, "INVITE", M_INVITE, extra, leg->lsdp, leg->lsdp_len,
-					    "application/sdp", CP_REFRESH);
+		leg->reinv_ct = leg_request(leg, "INVITE", M_INVITE, extra, leg->lsdp,
+					    leg->lsdp_len, "application/sdp", CP_REFRESH);
 	if (!leg->reinv_ct)
 		wheel_start(s->wheel, &leg->tse, 1000, se_timer_h, leg);
 }
@@ -1145,7 +1151,8 @@ int sipx_leg_answer(struct sipx_leg *leg, const char *sdp, size_t sdp_len)
 static void reject(struct sipx_leg *leg, uint16_t code, const char *reason)
 {
 	leg->end_code = code;
-	snprintf(leg->end_reason, sizeof(leg->end_reason), "%s", reason ? reason : sipx_reason(code));
+	snprintf(leg->end_reason, sizeof(leg->end_reason), "%s",
+		 reason ? reason : sipx_reason(code));
 	leg->state = LS_ENDING;
 	st_reply(leg->inv_st, code, reason, NULL, NULL, NULL, 0);
 }
@@ -1172,8 +1179,8 @@ int sipx_call(struct sipx_leg **legp, struct sipx *s, const struct sipx_call_par
 	    !text_ok(p->from_name, SIPX_NAME_MAX) || !p->sdp || !p->sdp_len)
 		return EINVAL;
 	pl_set_str(&target, p->target);
-	if (uri_decode(&u, &target) || (pl_strcasecmp(&u.scheme, "sip") &&
-					 pl_strcasecmp(&u.scheme, "sips")))
+	if (uri_decode(&u, &target) ||
+	    (pl_strcasecmp(&u.scheme, "sip") && pl_strcasecmp(&u.scheme, "sips")))
 		return EINVAL;
 	if (strpbrk(p->target, " <>\""))
 		return EINVAL;
@@ -1232,7 +1239,8 @@ int sipx_call(struct sipx_leg **legp, struct sipx *s, const struct sipx_call_par
 		leg->rhdr = sfmt("<%s>", p->target);
 	}
 	leg->rtarget = sb_strdup(p->target);
-	if (!leg->callid || !leg->lhdr || !leg->rhdr || !leg->rtarget || set_sdp(leg, p->sdp, p->sdp_len))
+	if (!leg->callid || !leg->lhdr || !leg->rhdr || !leg->rtarget ||
+	    set_sdp(leg, p->sdp, p->sdp_len))
 		goto fail;
 	leg->lcseq = 0;
 	leg->timeout_ms = (p->timeout_s ? p->timeout_s : 180) * 1000u;
@@ -1240,7 +1248,8 @@ int sipx_call(struct sipx_leg **legp, struct sipx *s, const struct sipx_call_par
 	char extra[SIPX_ADDR_MAX + 256];
 	contact_hdr(s, d.tp, extra, sizeof(extra));
 	size_t l = strlen(extra);
-	snprintf(extra + l, sizeof(extra) - l, "Allow: " SIPX_ALLOW "\r\nSupported: " SIPX_SUPPORTED "\r\n");
+	snprintf(extra + l, sizeof(extra) - l,
+		 "Allow: " SIPX_ALLOW "\r\nSupported: " SIPX_SUPPORTED "\r\n");
 	l = strlen(extra);
 	if (s->cfg.session_expires)
 		snprintf(extra + l, sizeof(extra) - l, "Session-Expires: %u\r\nMin-SE: %u\r\n",
@@ -1357,8 +1366,8 @@ int sipx_leg_reinvite(struct sipx_leg *leg, const char *sdp, size_t sdp_len)
 	snprintf(extra + l, sizeof(extra) - l, "Supported: " SIPX_SUPPORTED "\r\n");
 	if (leg->se) {
 		l = strlen(extra);
-		snprintf(extra + l, sizeof(extra) - l, "Session-Expires: %u;refresher=%s\r\n", leg->se,
-			 leg->refresher_us ? "uac" : "uas");
+		snprintf(extra + l, sizeof(extra) - l, "Session-Expires: %u;refresher=%s\r\n",
+			 leg->se, leg->refresher_us ? "uac" : "uas");
 	}
 	int err = set_sdp(leg, sdp, sdp_len);
 	if (!err) {
@@ -1367,6 +1376,33 @@ int sipx_leg_reinvite(struct sipx_leg *leg, const char *sdp, size_t sdp_len)
 		if (!leg->reinv_ct)
 			err = ENOMEM;
 	}
+	sipx_leave(s);
+	return err;
+}
+
+int sipx_leg_refer_notify(struct sipx_leg *leg, uint16_t code, const char *reason)
+{
+	if (!leg || code < 100 || code > 699)
+		return EINVAL;
+	if (!leg->refer_sub)
+		return ENOENT;
+	leg->refer_sub = false;
+	if (leg->state != LS_CONFIRMED)
+		return EPROTO;
+	struct sipx *s = leg->s;
+	char extra[SIPX_ADDR_MAX + 160], frag[96];
+	sipx_enter(s);
+	contact_hdr(s, leg->tp, extra, sizeof(extra));
+	size_t l = strlen(extra);
+	snprintf(extra + l, sizeof(extra) - l,
+		 "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n");
+	int n = snprintf(frag, sizeof(frag), "SIP/2.0 %u %s\r\n", code, reason ? reason : "");
+	int err = 0;
+	if (n < 0 || (size_t)n >= sizeof(frag) || strpbrk(reason ? reason : "", "\r\n"))
+		err = EINVAL;
+	else if (!leg_request(leg, "NOTIFY", M_NOTIFY, extra, frag, (size_t)n,
+			      "message/sipfrag;version=2.0", CP_FORGET))
+		err = ENOMEM;
 	sipx_leave(s);
 	return err;
 }

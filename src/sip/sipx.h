@@ -1,4 +1,5 @@
-/* sipx: switchboard's SIP stack: transport, transactions, dialogs, registrar, call legs (over libre's parser and sockets). */
+/* sipx: switchboard's SIP stack: transport, transactions, dialogs, registrar, call legs (over
+ * libre's parser and sockets). */
 #ifndef SB_SIP_SIPX_H
 #define SB_SIP_SIPX_H
 
@@ -51,13 +52,13 @@ enum sipx_transport {
 
 /* What a new inbound INVITE carries, as the controller needs it. Strings are NUL-terminated. */
 struct sipx_invite {
-	char ruri_user[SIPX_USER_MAX];	/* dialled: "100", "+49301234", "*41" */
-	char from_user[SIPX_USER_MAX];	/* caller's user part: a number or an extension */
-	char from_name[SIPX_NAME_MAX];	/* display name ("" when none) */
-	char source[SIPX_ADDR_MAX];	/* where the INVITE came from */
+	char ruri_user[SIPX_USER_MAX]; /* dialled: "100", "+49301234", "*41" */
+	char from_user[SIPX_USER_MAX]; /* caller's user part: a number or an extension */
+	char from_name[SIPX_NAME_MAX]; /* display name ("" when none) */
+	char source[SIPX_ADDR_MAX];    /* where the INVITE came from */
 	enum sipx_transport transport;
-	bool authenticated;		/* digest-checked against the credentials hook: from_user is its user */
-	const char *sdp;		/* the offer (NULL: none, the offer comes in our answer's ACK) */
+	bool authenticated; /* digest-checked against the credentials hook: from_user is its user */
+	const char *sdp;    /* the offer (NULL: none, the offer comes in our answer's ACK) */
 	size_t sdp_len;
 };
 
@@ -66,25 +67,30 @@ enum sipx_event {
 	SIPX_EV_ANSWERED,    /* outbound leg: 2xx (sdp: the answer); the stack has sent the ACK.
 			      * Either leg, after sipx_leg_reinvite: code 2xx with the answer,
 			      * or the rejection's code (sdp NULL; the dialog stays up) */
-	SIPX_EV_FAILED,	     /* outbound leg: final non-2xx, timeout or unreachable (code, reason) */
-	SIPX_EV_CONFIRMED,   /* inbound leg: the ACK of our 2xx arrived (sdp when the offer came late) */
-	SIPX_EV_CANCELLED,   /* inbound leg: the caller cancelled before our final answer (487 sent) */
-	SIPX_EV_BYE,	     /* either leg: the far end hung up (we answered 200) */
-	SIPX_EV_ENDED,	     /* either leg: our BYE/CANCEL/reject completed, or the dialog died
-			      * (no ACK: 408; session timer expired: 408; far end gone: 481) */
-	SIPX_EV_REINVITE,    /* either leg: the far end sent a new offer that changes media (hold, new address) */
-	SIPX_EV_INFO,	     /* either leg: SIP INFO with a DTMF digit (digit) */
-	SIPX_EV_REFER,	     /* either leg: REFER (target); the stack answered 202 */
+	SIPX_EV_FAILED,	   /* outbound leg: final non-2xx, timeout or unreachable (code, reason) */
+	SIPX_EV_CONFIRMED, /* inbound leg: the ACK of our 2xx arrived (sdp when the offer came late)
+			    */
+	SIPX_EV_CANCELLED, /* inbound leg: the caller cancelled before our final answer (487 sent)
+			    */
+	SIPX_EV_BYE,	   /* either leg: the far end hung up (we answered 200) */
+	SIPX_EV_ENDED,	   /* either leg: our BYE/CANCEL/reject completed, or the dialog died
+			    * (no ACK: 408; session timer expired: 408; far end gone: 481) */
+	SIPX_EV_REINVITE,  /* either leg: the far end sent a new offer that changes media (hold, new
+			      address) */
+	SIPX_EV_INFO,	   /* either leg: SIP INFO with a DTMF digit (digit) */
+	SIPX_EV_REFER,	   /* either leg: REFER (target); the stack answered 202 */
 };
 
 struct sipx_event_info {
 	enum sipx_event ev;
-	uint16_t code; /* FAILED/ENDED/ANSWERED: the SIP status (408 timeout, 503 unreachable ...) */
+	uint16_t
+	    code; /* FAILED/ENDED/ANSWERED: the SIP status (408 timeout, 503 unreachable ...) */
 	char reason[64];
-	const char *sdp; /* RINGING / ANSWERED / CONFIRMED / REINVITE: the body (valid during the hook) */
+	const char
+	    *sdp; /* RINGING / ANSWERED / CONFIRMED / REINVITE: the body (valid during the hook) */
 	size_t sdp_len;
-	char digit;			/* INFO */
-	char target[SIPX_URI_MAX];	/* REFER */
+	char digit;		   /* INFO */
+	char target[SIPX_URI_MAX]; /* REFER */
 };
 
 /* A new inbound INVITE: the controller answers it with sipx_leg_* now or later. */
@@ -109,17 +115,19 @@ struct sipx_config {
 	const char *tcp_addr; /* NULL: no TCP */
 	const char *realm;    /* digest realm, e.g. "switchboard" */
 	const char *user_agent;
-	size_t max_message;	/* bytes; larger messages: 513 (UDP: dropped) */
-	unsigned max_headers;	/* more: 400 */
+	size_t max_message;   /* bytes; larger messages: 513 (UDP: dropped) */
+	unsigned max_headers; /* more: 400 */
 	unsigned reg_min_expires, reg_max_expires, reg_default_expires; /* seconds */
-	unsigned max_contacts;	/* per user; a new one beyond replaces the least recent */
+	unsigned max_contacts;	  /* per user; a new one beyond replaces the least recent */
 	unsigned session_expires; /* s; the Session-Expires we ask for (RFC 4028); 0: none */
 	unsigned min_se;	  /* s; smaller Session-Expires get 422 (RFC 4028 says >= 90) */
 	unsigned nonce_ttl;	  /* s; digest nonces are stale after this */
 	/* Digest failures from one address: free ones, then answers delayed by
 	 * backoff_ms doubling up to backoff_cap_ms; forgotten after forget_s. */
 	unsigned auth_free_failures, auth_backoff_ms, auth_backoff_cap_ms, auth_forget_s;
-	int udp_sockbuf;	  /* receive/send buffer of the UDP socket, bytes */
+	int udp_sockbuf;     /* receive/send buffer of the UDP socket, bytes */
+	bool refer_progress; /* REFER: the first NOTIFY (100 Trying) keeps the subscription active;
+			      * the controller ends it with sipx_leg_refer_notify (RFC 3515) */
 	sipx_invite_h *invite;
 	sipx_event_h *event;
 	sipx_credentials_h *credentials;
@@ -148,13 +156,14 @@ int sipx_leg_reject(struct sipx_leg *leg, uint16_t code, const char *reason);
 /* --- outbound legs --- */
 
 struct sipx_call_params {
-	const char *target;	   /* where to send: "sip:1001@127.0.0.1:5080" (a registered contact) */
-	const char *to_user;	   /* To: user (the extension) */
-	const char *from_user;	   /* From: user (the caller's number) */
-	const char *from_name;	   /* From: display name ("Caller +4930... - billing") */
-	const char *sdp;	   /* our offer */
+	const char *target;    /* where to send: "sip:1001@127.0.0.1:5080" (a registered contact) */
+	const char *to_user;   /* To: user (the extension) */
+	const char *from_user; /* From: user (the caller's number) */
+	const char *from_name; /* From: display name ("Caller +4930... - billing") */
+	const char *sdp;       /* our offer */
 	size_t sdp_len;
-	unsigned timeout_s;	   /* give up (FAILED 408) after this long without a final answer; 0: 180 */
+	unsigned
+	    timeout_s; /* give up (FAILED 408) after this long without a final answer; 0: 180 */
 };
 /*
  * Places an outbound call. The target's host must be a numeric address
@@ -175,6 +184,9 @@ int sipx_leg_hangup(struct sipx_leg *leg);
 int sipx_leg_reinvite_answer(struct sipx_leg *leg, uint16_t code, const char *sdp, size_t sdp_len);
 /* Send a re-INVITE with a new offer (hold / resume); the answer comes as SIPX_EV_ANSWERED. */
 int sipx_leg_reinvite(struct sipx_leg *leg, const char *sdp, size_t sdp_len);
+/* The outcome of the leg's last REFER (with refer_progress): a final NOTIFY whose message/sipfrag
+ * is "SIP/2.0 <code> <reason>", ending the subscription. ENOENT when none is open. */
+int sipx_leg_refer_notify(struct sipx_leg *leg, uint16_t code, const char *reason);
 
 void sipx_leg_set_arg(struct sipx_leg *leg, void *arg);
 void *sipx_leg_arg(const struct sipx_leg *leg);

@@ -434,7 +434,7 @@ static const char v2_sqlite[] =
     " team_id INTEGER REFERENCES teams(id) ON DELETE SET NULL,"
     " from_queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
     " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL," /* where it waits */
-    " reason TEXT," /* personal data */
+    " reason TEXT,"						  /* personal data */
     " status TEXT NOT NULL DEFAULT 'open' CHECK (status = 'open' OR status = 'taken'"
     "  OR status = 'closed' OR status = 'abandoned'),"
     " taken_by INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
@@ -463,7 +463,7 @@ static const char v3_sqlite[] =
     "CREATE TABLE qa_scorecard_versions ("
     " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id) ON DELETE CASCADE,"
     " version INTEGER NOT NULL,"
-    " definition TEXT NOT NULL," /* JSON: sections, criteria, fields */
+    " definition TEXT NOT NULL,"  /* JSON: sections, criteria, fields */
     " fingerprint TEXT NOT NULL," /* hex of qa_scorecard_fingerprint */
     " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
     " created_at INTEGER NOT NULL,"
@@ -472,8 +472,8 @@ static const char v3_sqlite[] =
     " id INTEGER PRIMARY KEY,"
     " name TEXT NOT NULL,"
     " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id),"
-    " contacts TEXT NOT NULL,"     /* JSON array of contact ids */
-    " participants TEXT NOT NULL," /* JSON array of user ids */
+    " contacts TEXT NOT NULL,"					  /* JSON array of contact ids */
+    " participants TEXT NOT NULL,"				  /* JSON array of user ids */
     " expert_id INTEGER REFERENCES users(id) ON DELETE SET NULL," /* NULL: the median */
     " closed INTEGER NOT NULL DEFAULT 0,"
     " report TEXT," /* JSON, written when it closes */
@@ -530,8 +530,8 @@ static const char v3_sqlite[] =
     " specialist_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     " scorecard_id INTEGER NOT NULL REFERENCES qa_scorecards(id),"
     " quota INTEGER NOT NULL CHECK (quota >= 1)," /* calls per agent per week */
-    " agents TEXT NOT NULL,"		     /* JSON array of agent ids */
-    " filters TEXT NOT NULL,"		     /* JSON: queues, dispositions, ... */
+    " agents TEXT NOT NULL,"			  /* JSON array of agent ids */
+    " filters TEXT NOT NULL,"			  /* JSON: queues, dispositions, ... */
     " seed INTEGER NOT NULL,"
     " active INTEGER NOT NULL DEFAULT 1,"
     " created_at INTEGER NOT NULL,"
@@ -573,14 +573,14 @@ static const char v4_sqlite[] =
     " queue_id INTEGER REFERENCES queues(id) ON DELETE SET NULL,"
     " agents TEXT NOT NULL DEFAULT '[]'," /* JSON array of agent ids */
     " skills TEXT NOT NULL DEFAULT '[]'," /* JSON array of skill ids */
-    " caller_id TEXT,"			   /* E.164 */
+    " caller_id TEXT,"			  /* E.164 */
     " dial_mode TEXT NOT NULL DEFAULT 'progressive' CHECK (dial_mode = 'preview'"
     "  OR dial_mode = 'progressive' OR dial_mode = 'predictive'),"
     " windows TEXT," /* JSON {"mon": {"start": "09:00", "end": "20:00"} ...}; NULL: default */
     " profile TEXT NOT NULL DEFAULT 'us' CHECK (profile = 'us' OR profile = 'uk'"
     "  OR profile = 'custom'),"
     " profile_custom TEXT," /* JSON: the numbers of a custom profile */
-    " retry_rules TEXT,"	/* JSON {"no_answer": {"delay_minutes", "max_attempts"} ...} */
+    " retry_rules TEXT,"    /* JSON {"no_answer": {"delay_minutes", "max_attempts"} ...} */
     " ring_seconds INTEGER NOT NULL DEFAULT 20,"
     " default_zone TEXT,"
     " script_id INTEGER REFERENCES scripts(id) ON DELETE SET NULL,"
@@ -640,8 +640,8 @@ static const char v4_sqlite[] =
     " campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
     " lead_id INTEGER REFERENCES leads(id) ON DELETE SET NULL,"
     " agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,"
-    " time INTEGER NOT NULL," /* when dialled */
-    " result TEXT NOT NULL,"  /* no_answer, busy, failed, abandoned, connected ... */
+    " time INTEGER NOT NULL,"		    /* when dialled */
+    " result TEXT NOT NULL,"		    /* no_answer, busy, failed, abandoned, connected ... */
     " answered INTEGER NOT NULL DEFAULT 0," /* live-answered (no machine detection) */
     " abandoned INTEGER NOT NULL DEFAULT 0,"
     " ended_at INTEGER);"
@@ -683,16 +683,61 @@ static const char v8_sqlite[] = "ALTER TABLE sessions ADD COLUMN csrf TEXT;";
  */
 static const char v9_sqlite[] = "ALTER TABLE teams ADD COLUMN active INTEGER NOT NULL DEFAULT 1;";
 
+/*
+ * Version 11: skills can be deactivated (docs/app.md, administration): kept on
+ * agents' and queues' lists for their history, no longer offered for new
+ * assignments and ignored by routing.
+ */
+static const char v11_sqlite[] = "ALTER TABLE skills ADD COLUMN active INTEGER NOT NULL DEFAULT 1;";
+
+/*
+ * Version 10: running campaigns survive a restart (docs/dialer.md, "Calls over
+ * SIP"): whether a campaign is running and its run settings (the blending
+ * rule, the agents it dials for, JSON array), and the mapping of the center's
+ * disposition codes to dialer results (JSON {code: result}; NULL: by name).
+ */
+static const char v10_sqlite[] =
+    "ALTER TABLE campaigns ADD COLUMN running INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE campaigns ADD COLUMN blend_min_sl REAL NOT NULL DEFAULT 0.8"
+    " CHECK (blend_min_sl >= 0 AND blend_min_sl <= 1);"
+    "ALTER TABLE campaigns ADD COLUMN blend_reserve INTEGER NOT NULL DEFAULT 0"
+    " CHECK (blend_reserve >= 0);"
+    "ALTER TABLE campaigns ADD COLUMN run_agents TEXT;"
+    "ALTER TABLE campaigns ADD COLUMN disposition_map TEXT;";
+
+/*
+ * Version 12: the callback scheduler's request id (an ACD call id, or a number
+ * of its own) moves out of callbacks.id into ivr_id. Written as the row's id,
+ * it took numbers the table then gave the API's next rows (max + 1): an IVR
+ * request could collide with a scheduled callback and be dropped. Existing
+ * rows the IVR wrote (no created_by) keep their id and get it as ivr_id too.
+ */
+static const char v12_sqlite[] = "ALTER TABLE callbacks ADD COLUMN ivr_id INTEGER;"
+				 "UPDATE callbacks SET ivr_id = id WHERE created_by IS NULL;"
+				 "CREATE UNIQUE INDEX callbacks_ivr ON callbacks(ivr_id);";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
-    {2, "web application: preferences, referrals and goals, escalations",
+    {2,
+     "web application: preferences, referrals and goals, escalations",
      {[STORE_SQLITE] = v2_sqlite}},
-    {3, "quality: scorecards, evaluations, disputes, sampling, calibration, coaching", {[STORE_SQLITE] = v3_sqlite}},
-    {4, "outbound: campaigns, lead lists and leads, do-not-call, dial attempts", {[STORE_SQLITE] = v4_sqlite}},
+    {3,
+     "quality: scorecards, evaluations, disputes, sampling, calibration, coaching",
+     {[STORE_SQLITE] = v3_sqlite}},
+    {4,
+     "outbound: campaigns, lead lists and leads, do-not-call, dial attempts",
+     {[STORE_SQLITE] = v4_sqlite}},
     {5, "caller features: post-call survey per queue", {[STORE_SQLITE] = v5_sqlite}},
     {6, "call recording: per-queue mode, consent prompt, retention", {[STORE_SQLITE] = v6_sqlite}},
     {8, "login sessions kept across restarts", {[STORE_SQLITE] = v8_sqlite}},
     {9, "teams can be deactivated", {[STORE_SQLITE] = v9_sqlite}},
+    {10,
+     "running campaigns resume after a restart; blending rule and disposition mapping per campaign",
+     {[STORE_SQLITE] = v10_sqlite}},
+    {11, "skills can be deactivated", {[STORE_SQLITE] = v11_sqlite}},
+    {12,
+     "callback requests of the IVR keep their scheduler id apart from the row id",
+     {[STORE_SQLITE] = v12_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

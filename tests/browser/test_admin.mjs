@@ -1,4 +1,4 @@
-// test_admin: the administration forms in the browser: a queue, an agent, a number and a skill created, edited and deactivated, with messages next to the fields.
+// test_admin: the administration forms in the browser: a queue, an agent, a number, a team and a skill created, edited and deactivated, with messages next to the fields.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -186,7 +186,7 @@ test('skills: a new skill and a language, renamed; a name in use is refused', as
   await page.fill('#af-name', 'mortgages');
   await page.selectOption('#af-kind', 'skill');
   const id = await save();
-  assert.deepEqual((await api.get('/skills/' + id)).body, { id, name: 'mortgages', kind: 'skill' });
+  assert.deepEqual((await api.get('/skills/' + id)).body, { id, name: 'mortgages', kind: 'skill', active: true });
   await page.fill('#af-name', 'mortgage-loans');
   assert.equal(await save(), id);
   assert.equal((await api.get('/skills/' + id)).body.name, 'mortgage-loans');
@@ -231,5 +231,52 @@ test('teams: a new one deactivated and no longer offered to agents; one with age
   await page.check('#af-active');
   assert.equal(await save(), id);
   assert.equal((await api.get('/teams/' + id)).body.active, true);
+  assert.deepEqual(page.problems, []);
+});
+
+test('skills: one deactivated stays on the agent that has it, is offered to no one else, and comes back when reactivated', async () => {
+  await open('#/admin/skills/new');
+  await page.fill('#af-name', 'pensions');
+  const id = await save();
+  assert.equal((await api.get('/skills/' + id)).body.active, true);
+  // agent 1 has it (given by the API), then the skill is deactivated from its form
+  const a1 = (await api.get('/agents/1')).body;
+  const had = a1.skills.map((x) => ({ skill_id: x.skill_id, level: x.level }));
+  assert.equal((await api.put('/agents/1', { skills: [...had, { skill_id: id, level: 4 }] })).status, 200);
+  await open('#/admin/skills/' + id);
+  await deactivate();
+  await until(async () => (await api.get('/skills/' + id)).body.active === false, 5000, 'deactivated');
+  await page.waitForSelector('#admin-table tr.inactive');
+  assert.equal(await page.locator('#admin-table tr.inactive', { hasText: 'pensions' }).count(), 1);
+  // a new agent and a queue are not offered it
+  await open('#/admin/agents/new');
+  await page.click('#af-skills button:has-text("Add a skill")');
+  let offered = await skillRows().last().locator('option').allTextContents();
+  assert.ok(offered.includes('general') && !offered.some((x) => x.startsWith('pensions')), offered.join());
+  await open('#/admin/queues/new');
+  await page.click('#af-skills button:has-text("Add a skill")');
+  offered = await skillRows().last().locator('option').allTextContents();
+  assert.ok(!offered.some((x) => x.startsWith('pensions')), offered.join());
+  // agent 1 keeps it, marked, and may be saved with it
+  await open('#/admin/agents/1');
+  const kept = skillRows().filter({ has: page.locator('option:checked', { hasText: 'pensions (deactivated)' }) });
+  assert.equal(await kept.count(), 1);
+  assert.equal(await kept.locator('input').inputValue(), '4');
+  assert.equal(await save(), 1);
+  assert.ok((await api.get('/agents/1')).body.skills.some((x) => x.skill_id === id && x.level === 4));
+  // the API refuses it for someone new, with the reason
+  const r = await api.put('/agents/2', { skills: [{ skill_id: id, level: 2 }] });
+  assert.equal(r.status, 422);
+  assert.match(JSON.stringify(r.body), /is deactivated/);
+  // reactivated from the form: offered again
+  await open('#/admin/skills/' + id);
+  await page.check('#af-active');
+  assert.equal(await save(), id);
+  assert.equal((await api.get('/skills/' + id)).body.active, true);
+  await open('#/admin/agents/new');
+  await page.click('#af-skills button:has-text("Add a skill")');
+  assert.ok((await skillRows().last().locator('option').allTextContents()).includes('pensions'));
+  // agent 1 as before
+  assert.equal((await api.put('/agents/1', { skills: had })).status, 200);
   assert.deepEqual(page.problems, []);
 });

@@ -260,3 +260,61 @@ test('an unknown number: "new customer" with the number filled in, then another 
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('the recording button on an on-demand queue (start, pause, resume) and a transfer to an agent from the dialog', async () => {
+  const admin = await d.as('admin');
+  const api = await d.as('agent1');
+  const api2 = await d.as('agent2');
+  await api2.put('/me/state', { state: 'logged_out' }); // the call goes to agent1 only
+  const q1 = (await admin.get('/queues/1')).body;
+  assert.equal((await admin.put('/queues/1', { name: q1.name, client_id: q1.client_id, recording: 'on_demand' })).status, 200);
+  const phone = await Phone.start(d.sip, '1001');
+  const phone2 = await Phone.start(d.sip, '1002');
+  sipps.push(phone, phone2);
+  const page = await agentReady('agent1');
+  const caller = await Caller.start(d.sip, '100', '+4930555000333');
+  sipps.push(caller);
+  await phone.ringing();
+  await phone.pickUp();
+  await until(async () => (await state(page)) === 'Talking', 15000, 'talking');
+  const rec = async () => (await api.get('/me/call/recording')).body;
+  await page.waitForSelector('#btn-record:not([hidden])');
+  assert.equal(await page.textContent('#btn-record'), 'Start recording');
+  assert.equal((await rec()).state, 'off');
+  for (const [label, st, next] of [['Start recording', 'recording', 'Pause recording'],
+    ['Pause recording', 'paused', 'Resume recording'], ['Resume recording', 'recording', 'Pause recording']]) {
+    assert.equal(await page.textContent('#btn-record'), label);
+    await page.click('#btn-record');
+    await until(async () => (await rec()).state === st, 5000, 'recording ' + st);
+    await until(async () => (await page.textContent('#btn-record')) === next, 5000, 'the button says ' + next);
+  }
+  assert.match((await rec()).recording_ref, /^recordings\//);
+
+  // the transfer dialog: a queue (default), an agent or an outside number
+  assert.equal((await api2.put('/me/state', { state: 'ready' })).status, 200);
+  await page.click('#btn-transfer');
+  await page.waitForSelector('dialog[open] #transfer-kind');
+  assert.ok(await page.isVisible('#transfer-queue'));
+  await page.selectOption('#transfer-kind', 'number');
+  assert.ok(await page.isVisible('#transfer-number') && !(await page.isVisible('#transfer-queue')));
+  await page.click('#transfer-submit');
+  assert.equal(await page.textContent('#transfer-number-err'), 'Choose where the call goes.');
+  await page.selectOption('#transfer-kind', 'agent');
+  assert.ok(await page.isVisible('#transfer-extension') && !(await page.isVisible('#transfer-number')));
+  await page.click('#transfer-submit');
+  assert.equal(await page.textContent('#transfer-extension-err'), 'Choose where the call goes.');
+  await page.fill('#transfer-extension', '1002');
+  await page.click('#transfer-submit');
+  await phone2.ringing(); // agent2's phone rings with the call
+  await phone2.pickUp();
+  await until(async () => (await api2.get('/me/agent')).body.state === 'talking', 15000, 'agent2 talking');
+  await until(async () => (await state(page)) === 'Wrap-up', 15000, 'agent1 in wrap-up');
+  await phone.done();
+  await caller.hangUp();
+  await caller.done();
+  await phone2.done();
+  assert.equal((await admin.put('/queues/1', { name: q1.name, client_id: q1.client_id, recording: 'off' })).status, 200);
+  assert.equal((await api2.put('/me/state', { state: 'logged_out' })).status, 200);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

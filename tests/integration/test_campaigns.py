@@ -138,6 +138,37 @@ def test_crud_and_validation(binary):
             st, _, doc = adm.call("PUT", "campaigns/%d" % cid, bad)
             assert st == 422, (bad, st, doc)
             assert '"%s' % field in error_of(doc)[1], (bad, doc)
+        # the run settings (schema v10): the blending rule and the disposition mapping are
+        # stored and shown; "running" is the dialer's, not writable
+        assert c["blend_min_sl"] == 0.8 and c["blend_reserve"] == 0, c
+        assert c["disposition_map"] is None and c["running"] is False, c
+        u = adm.ok("PUT", "campaigns/%d" % cid,
+                   {"blend_min_sl": 0.65, "blend_reserve": 2,
+                    "disposition_map": {"SALE": "completed", "CB": "callback", "NOPE": "none",
+                                        "STOP": "dnc"}})
+        assert u["blend_min_sl"] == 0.65 and u["blend_reserve"] == 2, u
+        assert u["disposition_map"] == {"SALE": "completed", "CB": "callback", "NOPE": "none",
+                                        "STOP": "dnc"}, u
+        assert adm.ok("GET", "campaigns/%d" % cid) == u
+        u = adm.ok("PUT", "campaigns/%d" % cid, {"dial_mode": "preview"})
+        assert u["blend_reserve"] == 2 and u["disposition_map"]["CB"] == "callback", u
+        for bad, field in [
+            ({"blend_min_sl": 1.5}, "blend_min_sl"),
+            ({"blend_min_sl": "high"}, "blend_min_sl"),
+            ({"blend_reserve": -1}, "blend_reserve"),
+            ({"disposition_map": {"X": "abandoned"}}, "disposition_map"),
+            ({"disposition_map": {"X": "sold"}}, "disposition_map"),
+            ({"disposition_map": {"X": 3}}, "disposition_map"),
+            ({"disposition_map": ["completed"]}, "disposition_map"),
+            ({"running": True}, "running"),
+        ]:
+            st, _, doc = adm.call("PUT", "campaigns/%d" % cid, bad)
+            assert st == 422, (bad, st, doc)
+            assert '"%s' % field in error_of(doc)[1], (bad, doc)
+        assert adm.ok("GET", "campaigns/%d" % cid) == u
+        # null: back to the default mapping (codes named like results)
+        assert adm.ok("PUT", "campaigns/%d" % cid, {"disposition_map": None})[
+            "disposition_map"] is None
         # nothing changed by the refused writes
         assert adm.ok("GET", "campaigns/%d" % cid) == adm.ok("GET", "campaigns/%d" % cid)
         assert adm.ok("GET", "campaigns/%d" % cid)["dial_mode"] == "preview"
@@ -167,7 +198,7 @@ def test_crud_and_validation(binary):
             "SELECT action FROM audit_log WHERE object_type = 'campaign' AND object_id IN (?, ?)"
             " ORDER BY id", (cid, c2["id"]))]
         con.close()
-        assert acts == ["create", "update", "update", "create", "delete"], acts
+        assert acts == ["create"] + ["update"] * 5 + ["create", "delete"], acts
 
 
 CSV = (

@@ -73,6 +73,61 @@ def test_sites_clients_teams_skills(binary):
         assert a.ok("GET", "skills/4")["kind"] == "language"
 
 
+def test_skill_deactivation(binary):
+    """A deactivated skill stays on lists, is not assignable anew and no longer routes."""
+    with Server(binary) as s:
+        a = Client(s, "admin")
+        sk = a.ok("POST", "skills", {"name": "mortgages"}, 201)
+        assert sk["active"] is True and sk["kind"] == "skill"
+        sid = sk["id"]
+        ag2 = a.ok("GET", "agents/2")
+        mine = [{"skill_id": x["skill_id"], "level": x["level"]} for x in ag2["skills"]]
+        a.ok("PUT", "agents/2", {"skills": mine + [{"skill_id": sid, "level": 5}]})
+        desk = a.ok("POST", "queues", {"name": "mortgage-desk", "client_id": 1,
+                                       "skills": [{"skill_id": sid, "min_level": 1}]}, 201)
+        ref = a.ok("POST", "queues", {"name": "anyone", "client_id": 1}, 201)
+
+        def members(q):
+            return sum(a.ok("GET", "queues/%d" % q["id"])["live"]["agents"].values())
+        everyone = members(ref)
+        assert everyone > 1
+        assert members(desk) == 1  # agent 2 alone has it
+        # only admins change skills
+        Client(s, "super1").err("PUT", "skills/%d" % sid, {"active": False}, 403)
+        # deactivated: kept on the lists, ignored by routing (the desk's requirement drops)
+        assert a.ok("PUT", "skills/%d" % sid, {"active": False})["active"] is False
+        assert a.ok("GET", "skills/%d" % sid)["active"] is False
+        got = [x for x in a.ok("GET", "skills")["items"] if x["id"] == sid]
+        assert got and got[0]["active"] is False
+        assert [x["skill_id"] for x in a.ok("GET", "queues/%d" % desk["id"])["skills"]] == [sid]
+        assert sid in [x["skill_id"] for x in a.ok("GET", "agents/2")["skills"]]
+        assert members(desk) == everyone
+        # not assignable anew (agents, queues), while a list that holds it may keep it
+        ag3 = a.ok("GET", "agents/3")
+        theirs = [{"skill_id": x["skill_id"], "level": x["level"]} for x in ag3["skills"]]
+        a.err("PUT", "agents/3", {"skills": theirs + [{"skill_id": sid, "level": 3}]}, 422,
+              needle="is deactivated")
+        a.err("POST", "agents", {"name": "Newbie", "extension": "3997", "sip_password": "abcd",
+                                 "skills": [{"skill_id": sid, "level": 3}]}, 422,
+              needle="skills")
+        a.err("PUT", "queues/%d" % ref["id"], {"skills": [{"skill_id": sid, "min_level": 1}]},
+              422, needle="deactivated")
+        a.ok("PUT", "agents/2", {"skills": mine + [{"skill_id": sid, "level": 6}]})
+        a.ok("PUT", "queues/%d" % desk["id"], {"skills": [{"skill_id": sid, "min_level": 2}]})
+        assert members(desk) == everyone
+        # reactivated: routes again
+        assert a.ok("PUT", "skills/%d" % sid, {"active": True})["active"] is True
+        assert members(desk) == 1
+        # deactivated again, and so after a restart (loaded, still ignored by routing)
+        a.ok("PUT", "skills/%d" % sid, {"active": False})
+        restart(s)
+        a = Client(s, "admin")
+        assert a.ok("GET", "skills/%d" % sid)["active"] is False
+        assert members(desk) == everyone
+        a.ok("PUT", "skills/%d" % sid, {"active": True})
+        assert members(desk) == 1
+
+
 def test_numbers(binary):
     with Server(binary) as s:
         a = Client(s, "admin")
@@ -640,6 +695,6 @@ def test_audit_log(binary):
 
 
 if __name__ == "__main__":
-    run([test_sites_clients_teams_skills, test_numbers, test_queues, test_users, test_agents,
+    run([test_sites_clients_teams_skills, test_skill_deactivation, test_numbers, test_queues, test_users, test_agents,
          test_agent_state, test_dispositions_scripts_knowledge, test_callbacks, test_customers,
          test_contacts_and_csv, test_erasure, test_acknowledged_means_committed, test_audit_log])

@@ -165,6 +165,7 @@ MATRIX = {
     ("POST", "/api/v1/campaigns/{id}/preview/dial"): {A, L},
     ("POST", "/api/v1/campaigns/{id}/preview/skip"): {A, L},
     ("POST", "/api/v1/campaigns/{id}/disposition"): {A, L},
+    ("GET", "/api/v1/campaign-callbacks"): {A, L, S, D},  # test_campaigns_view.py
     ("GET", "/api/v1/qa/scorecards"): {A, L, S, Q, D},
     ("GET", "/api/v1/qa/scorecards/{id}"): {A, L, S, Q, D},
     ("POST", "/api/v1/qa/scorecards"): {S, Q, D},

@@ -208,6 +208,16 @@ def callbacks_of(d, number, pred, timeout=10):
                       "callback of " + number)
 
 
+def close_with_callback(d, qid):
+    """Closes queue qid now (open for a minute the day after tomorrow, site time Europe/Berlin);
+    callers after hours are offered a callback."""
+    day = (datetime.datetime.now(ZoneInfo("Europe/Berlin")) + datetime.timedelta(days=2))
+    d.api("PUT", "/api/v1/queues/%d/hours" % qid,
+          {"hours": {"weekly": {day.strftime("%a").lower(): [["10:00", "10:01"]]},
+                     "after_hours": {"action": "callback"}}})
+    settle()
+
+
 def queue_put(d, qid, **fields):
     q = d.api("GET", "/api/v1/queues/%d" % qid)
     body = {k: q[k] for k in ("name", "client_id")}
@@ -312,12 +322,7 @@ def after_hours_callback_anonymous(d, trunk):
     queue opens the agent's phone rings and the daemon calls the number through the trunk; it is busy every
     time: retried once (callback_attempts 2), then recorded as failed."""
     queue_put(d, 2, callback_attempts=2, callback_retry_ms=1000, wrapup="none")
-    # closed now; open for a minute the day after tomorrow (site time: Europe/Berlin)
-    day = (datetime.datetime.now(ZoneInfo("Europe/Berlin")) + datetime.timedelta(days=2))
-    d.api("PUT", "/api/v1/queues/2/hours",
-          {"hours": {"weekly": {day.strftime("%a").lower(): [["10:00", "10:01"]]},
-                     "after_hours": {"action": "callback"}}})
-    settle()
+    close_with_callback(d, 2)
     c = IvrCaller(d, "101", "anonymous")
     try:
         assert c.call() == 200
@@ -515,6 +520,139 @@ def test_queued_anonymous_callback(binary):
     queued_anonymous_callback(daemon(binary))
 
 
+def own_daemon(binary):
+    trunk = trunk_port()
+    d = Daemon(binary, settings={"sip_min_expires": 2, "trunk": "127.0.0.1:%d" % trunk})
+    return d, trunk
+
+
+def test_callback_attempts_survive_restart(binary):
+    """An after-hours callback (3 attempts): the first attempt is busy, the daemon restarts
+    during the retry delay; the count goes on: two more attempts (2 and 3), then failed."""
+    d, trunk = own_daemon(binary)
+    try:
+        queue_put(d, 2, callback_attempts=3, callback_retry_ms=6000, wrapup="none")
+        close_with_callback(d, 2)
+        frm = "+49305557%03d" % random.randrange(1000)
+        c = IvrCaller(d, "101", frm)
+        try:
+            assert c.call() == 200
+            c.wait_bye(15)
+            assert heard(c, fingerprint("en", "auth-thankyou")), "no confirmation"
+        finally:
+            c.close()
+        port = register(d, "1001")
+        with Sipp("agent_answer.xml", args=["-m", 1], port=port) as phone, \
+                Sipp("agent_busy.xml", args=["-m", 1], port=trunk) as cust:
+            d.set_state("agent1", "ready")
+            d.api("PUT", "/api/v1/queues/2/hours", {"hours": None})  # open from now on
+            cust.ok(30)
+            phone.ok(20)
+        cbs = callbacks_of(d, frm, lambda c: c["attempts"] == 1)
+        assert cbs[0]["status"] in ("pending", "dialing"), cbs
+        rc = d.stop()  # within the retry delay
+        assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
+        d._tokens = {}
+        d.start()
+        port = register(d, "1001")
+        with Sipp("agent_answer.xml", args=["-m", 2], port=port) as phone, \
+                Sipp("agent_busy.xml", args=["-m", 2], port=trunk) as cust:
+            d.set_state("agent1", "ready")
+            cust.ok(40)
+            phone.ok(20)
+            assert cust.log().count("INVITE sip:%s@" % frm) == 2, cust.log()[:3000]
+        cbs = callbacks_of(d, frm, lambda c: c["status"] == "failed", timeout=15)
+        assert cbs[0]["attempts"] == 3, cbs
+        evs = events_of(d, ["callback-failed"])
+        call = evs[-1][1]["call"]
+        recs = [r for r in d.contacts() if r["call_id"] == call]
+        assert recs and recs[0]["attributes"]["callback_attempts"] == 3, recs
+        assert recs[0]["attributes"]["callback_result"] == "failed", recs
+        d.set_state("agent1", "logged_out")
+        rc = d.stop()
+        assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
+    finally:
+        d.close()
+
+
+def test_api_callback_placed(binary):
+    """A callback an agent schedules on the desktop (POST /callbacks) is placed like the IVR's
+    when due: not before due_at; then agent1's phone rings, the customer is dialled through the
+    trunk (busy: retried after the queue's delay), answers and is bridged; the row ends done
+    with its attempts and the contact record, which names the row's customer."""
+    d, trunk = own_daemon(binary)
+    try:
+        queue_put(d, 1, callback_attempts=3, callback_retry_ms=1000, wrapup="none")
+        frm = "+49305558%03d" % random.randrange(1000)
+        port = register(d, "1001")
+        with Sipp("agent_answer.xml", args=["-m", 2], port=port) as phone:
+            busy = Sipp("agent_busy.xml", args=["-m", 1], port=trunk)
+            d.set_state("agent1", "ready")
+            due = int(time.time() * 1000) + 3000
+            cb = d.api("POST", "/api/v1/callbacks", {"queue_id": 1, "number": frm,
+                                                      "customer_id": 1, "due_at": due,
+                                                      "notes": "after lunch"},
+                       user="agent1", expect=201)
+            assert cb["created_by"] and cb["status"] == "pending", cb
+            time.sleep(1.5)
+            assert "INVITE" not in busy.log(), "dialled before due_at"
+            busy.ok(30)
+            assert time.time() * 1000 >= due
+            busy.close()
+            row = callbacks_of(d, frm, lambda c: c["attempts"] == 1)[0]
+            assert row["id"] == cb["id"] and row["status"] in ("pending", "dialing"), row
+            with Sipp("agent_hangup.xml", args=["-m", 1, "-d", 1000], port=trunk) as cust:
+                cust.ok(30)
+                assert "INVITE sip:%s@" % frm in cust.log()
+            phone.ok(20)
+        row = callbacks_of(d, frm, lambda c: c["status"] == "done")[0]
+        assert row["id"] == cb["id"] and row["attempts"] == 2 and row["contact_id"], row
+        rec = [r for r in d.contacts() if r["id"] == row["contact_id"]][0]
+        assert rec["agent_id"] == 1 and rec["customer_number"] == frm, rec
+        assert rec["customer_id"] == 1, rec
+        assert rec["attributes"]["callback_result"] == "completed", rec
+        assert rec["attributes"]["callback_attempts"] == 2, rec
+        d.set_state("agent1", "logged_out")
+        rc = d.stop()
+        assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
+    finally:
+        d.close()
+
+
+def test_ivr_and_api_callbacks_apart(binary):
+    """Callback requests made in the menu (after hours) and callbacks scheduled through the API
+    share the callbacks table without taking each other's row: an IVR request, then an API
+    callback, then a second IVR request: all three rows are there, each once."""
+    d, _ = own_daemon(binary)
+    try:
+        close_with_callback(d, 2)
+        base = random.randrange(100, 900)
+        first, api_no, second = ["+49305556%03d" % (base + i) for i in range(3)]
+
+        def ask(frm):
+            c = IvrCaller(d, "101", frm)
+            try:
+                assert c.call() == 200
+                c.wait_bye(15)
+            finally:
+                c.close()
+            return callbacks_of(d, frm, lambda c: c["status"] == "pending")
+        ask(first)
+        due = int(time.time() * 1000) + 3600 * 1000
+        cb = d.api("POST", "/api/v1/callbacks", {"queue_id": 2, "number": api_no, "due_at": due},
+                   user="agent1", expect=201)
+        ask(second)
+        rows = [c for c in d.api("GET", "/api/v1/callbacks?limit=200")["items"]
+                if c["number"] in (first, api_no, second)]
+        assert sorted(c["number"] for c in rows) == sorted([first, api_no, second]), rows
+        assert len({c["id"] for c in rows}) == 3, rows
+        assert [c for c in rows if c["number"] == api_no][0]["id"] == cb["id"], rows
+        rc = d.stop()
+        assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
+    finally:
+        d.close()
+
+
 def test_stop(binary):
     """Stopping with a caller in a menu and one queued with announcements: both hung up, nothing
     leaked (the daemon's exit checks)."""
@@ -539,4 +677,5 @@ if __name__ == "__main__":
     run([test_menu_rfc4733_spanish, test_menu_info_english, test_menu_no_key,
          test_announcements_callback, test_after_hours_message_queue,
          test_after_hours_callback, test_post_call_survey, test_queued_anonymous_callback,
-         test_stop])
+         test_stop, test_callback_attempts_survive_restart, test_api_callback_placed,
+         test_ivr_and_api_callbacks_apart])

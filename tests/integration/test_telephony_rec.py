@@ -1,6 +1,7 @@
 """Integration: call recording against the real daemon: baresip as agent1's phone (a 1000 Hz tone), a caller sending 440 Hz; the WAV checked sample by sample: both parties, duration, pauses by API and by the agent's DTMF (*1), on-demand start, 'off' queues, download rights, retention, customer erasure."""
 import io
 import os
+import signal
 import sqlite3
 import struct
 import time
@@ -437,7 +438,109 @@ def test_erasure_deletes_the_file(binary):
         assert recording_files(d) == []
 
 
+def test_hold_not_recorded(binary):
+    """While the call is on hold (the desktop's hold: the caller hears music) nothing is
+    recorded: both channels are silence for that stretch, then both parties again; the pause and
+    resume are events by "hold"."""
+    with Daemon(binary, settings=settings()) as d, Baresip(d, "1001", tone=1000) as phone:
+        set_queue(d, recording="always")
+        phone_ready(d, phone)
+        seen = {}
+
+        def during(d):
+            seen["st"] = wait_recording(d)
+            time.sleep(1.2)
+            t0 = time.time()
+            d.api("POST", "/api/v1/me/call/hold", {"hold": True}, user="agent1")
+            t1 = time.time()
+            d.wait_agent(1, lambda a: a["state"]["state"] == "hold", what="hold")
+            time.sleep(1.5)
+            t2 = time.time()
+            d.api("POST", "/api/v1/me/call/hold", {"hold": False}, user="agent1")
+            t3 = time.time()
+            seen["hold"] = (t2 - t1, t3 - t0)
+            seen["during"] = rec_state(d)
+            time.sleep(1.2)
+
+        call = one_call(d, 0, during)
+        assert seen["during"]["state"] == "recording", seen  # the agent did not pause
+        contact(d, call, lambda r: r["t_disconnected"] is not None)
+        data = wait_file_complete(d, seen["st"]["recording_ref"])
+        _, left, right = wav_channels(data)
+        runs = [r for r in silent_runs(left, right) if r[1] >= 0.5]
+        assert len(runs) == 1, runs
+        start, length = runs[0]
+        lo, hi = seen["hold"]
+        assert 0.8 <= start <= 2.5 and lo - 0.15 <= length <= hi + 0.25, (runs, seen["hold"])
+        # outside the hold both parties are there (the caller's music never is)
+        lf, rf = frames(left), frames(right)
+        talk = len(lf) - int(length / 0.02)
+        assert with_tone(lf, 440) >= 0.8 * talk, (with_tone(lf, 440), talk)
+        assert with_tone(rf, 1000) >= 0.75 * talk, (with_tone(rf, 1000), talk)
+        evs = [(e[0], e[1]["by"]) for e in d.events(0) if e[0].startswith("recording-")]
+        assert evs == [("recording-start", "queue"), ("recording-pause", "hold"),
+                       ("recording-resume", "hold"), ("recording-stop", "call")], evs
+
+
+def test_crash_repaired_at_start(binary):
+    """SIGKILL during a recorded call leaves the WAV header saying 0 bytes; the next start sets
+    its RIFF and data sizes from the file's length: a valid, playable file, still named by its
+    contact record (closed as interrupted) and served to QA."""
+    d = Daemon(binary, settings=settings())
+    try:
+        phone = Baresip(d, "1001", tone=1000)
+        c = Caller(d, frm=CALLER, tone=440, listen=1000)
+        try:
+            set_queue(d, recording="always")
+            phone_ready(d, phone)
+            assert c.call() == 200
+            talking(d)
+            st = wait_recording(d)
+            time.sleep(2.6)  # at least two 1 s blocks reach the file
+            d.stop(sig=signal.SIGKILL)
+        finally:
+            c.close()
+            phone.close()
+        path = os.path.join(d.data, st["recording_ref"])
+        with open(path, "rb") as f:
+            broken = f.read()
+        assert len(broken) >= 44 + 8000 * 4, len(broken)  # a second of stereo samples at least
+        assert struct.unpack("<I", broken[40:44])[0] == 0, "the header was complete already"
+        d._tokens = {}
+        d.start()
+        end = time.time() + 10
+        while True:
+            with open(path, "rb") as f:
+                data = f.read()
+            riff, = struct.unpack("<I", data[4:8])
+            size, = struct.unpack("<I", data[40:44])
+            if size:
+                break
+            assert time.time() < end, "not repaired"
+            time.sleep(0.1)
+        assert data[:4] == b"RIFF" and data[8:16] == b"WAVEfmt " and data[36:40] == b"data"
+        assert riff == len(data) - 8 and size == len(data) - 44, (riff, size, len(data))
+        assert size % 4 == 0 and len(data) >= len(broken) - 3, (size, len(broken))
+        rate, left, right = wav_channels(data)  # the wave module reads it to the end
+        assert rate == 8000 and len(left) == size // 4 and len(left) >= 8000, len(left)
+        lf = frames(left)
+        assert with_tone(lf, 440) >= 0.6 * len(lf), (with_tone(lf, 440), len(lf))
+        assert with_tone(frames(right), 1000) > 0
+        cid = st["contact_id"]
+        assert recording_ref(d, cid) == st["recording_ref"]
+        r = [r for r in d.contacts() if r["id"] == cid][0]
+        assert r["disconnect_reason"] == "interrupted", r
+        code, hdrs, body = download(d, cid, "qa1")
+        assert code == 200 and body == data, (code, hdrs)
+        assert "interrupted recording(s) repaired" in d.stderr(), d.stderr()[-2000:]
+        rc = d.stop()
+        assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
+    finally:
+        d.close()
+
+
 if __name__ == "__main__":
     run([test_always_records_both_parties, test_pause_by_api_and_dtmf, test_pause_by_sip_info,
          test_on_demand_and_off,
-         test_retention_and_consent, test_stop_completes_the_file, test_erasure_deletes_the_file])
+         test_retention_and_consent, test_stop_completes_the_file, test_erasure_deletes_the_file,
+         test_hold_not_recorded, test_crash_repaired_at_start])

@@ -199,6 +199,55 @@ def test_menu_transfer_to_number(binary):
         c.close()
 
 
+def test_menu_to_agent(binary):
+    """A menu's "agent" destination: the caller is put through to agent2's phone (extension
+    1002; the two hear each other, agent2 is "other" for the ACD meanwhile and ready again
+    after); an agent who is not ready: "sorry", goodbye. A bad extension is refused."""
+    from test_telephony_xfer import TONES, Party, Phone, assert_hears, listen, wait_for
+    menu = {"start": "main", "nodes": {
+        "main": {"type": "menu", "prompts": ["vm-press"], "timeout_ms": 800, "retries": 0,
+                 "choices": {"1": {"queue": 1}, "2": {"agent": "1002"}},
+                 "on_fail": {"agent": "1002"}}}}
+    with Daemon(binary, settings={"sip_min_expires": 2}) as d:
+        nid = number_id(d, "100")
+        bad = {"start": "main", "nodes": {"main": dict(menu["nodes"]["main"],
+                                                       on_fail={"agent": "10a2"})}}
+        st, _, doc = d.json("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": bad},
+                            token=d.token("admin"))
+        assert st == 422 and "agent" in str(doc), (st, doc)
+        d.api("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": menu})
+        settle()
+        p2 = Phone(d, "1002", TONES["agent2"])
+        c = None
+        try:
+            d.set_state("agent2", "ready")
+            c = Party(d, TONES["caller"], number="100")
+            assert c.call() == 200
+            wait_for(lambda: p2.dialog, what="agent2's phone answered")
+            assert p2.invites[-1].startswith("sip:1002@"), p2.invites
+            d.wait_agent(2, lambda a: a["state"]["state"] == "other", what="agent2 other")
+            win = listen([c, p2])
+            assert_hears(c, "caller", "agent2", win)
+            assert_hears(p2, "agent2", "caller", win)
+            assert c.hangup() == 200
+            wait_for(lambda: p2.byes >= 1, what="agent2's phone hung up")
+            d.wait_agent(2, lambda a: a["state"]["state"] == "ready", what="agent2 ready again")
+        finally:
+            if c:
+                c.close()
+            p2.close()
+        # agent2 not ready: the caller hears sorry and is hung up
+        d.set_state("agent2", "not_ready", reason=101)
+        c = IvrCaller(d, "100", "+4930555802")
+        try:
+            assert c.call() == 200
+            c.wait_bye(10)
+            assert heard(c, fingerprint("en", "sorry")), "no sorry"
+        finally:
+            c.close()
+        d.set_state("agent2", "logged_out")
+
+
 _D = {}
 
 
@@ -243,4 +292,4 @@ def test_stop(binary):
 
 if __name__ == "__main__":
     run([test_after_hours_voicemail, test_menu_record_silence, test_german_prompts,
-         test_menu_transfer_to_number, test_stop])
+         test_menu_transfer_to_number, test_menu_to_agent, test_stop])

@@ -89,6 +89,7 @@ class Phone:
         self.byes = 0       # BYEs received
         self.invites = []   # request URIs / From of the INVITEs received
         self.responses = []  # answers to what we sent
+        self.notifies = []   # (Call-ID, Subscription-State, body) of the NOTIFYs received
         self.cseq = 100
         self.running = True
         self.threads = [threading.Thread(target=f, daemon=True)
@@ -181,6 +182,9 @@ class Phone:
             elif method == "CANCEL":
                 self._reply(msg, 200, "OK")
             else:  # NOTIFY, INFO, OPTIONS, UPDATE
+                if method == "NOTIFY":
+                    self.notifies.append((h.get("call-id"), h.get("subscription-state", ""),
+                                          body))
                 self._reply(msg, 200, "OK", totag=self.dialog["tag"] if self.dialog else None)
 
     def _in_dialog(self, method, extra=(), dlg=None, body="", cseq=None):
@@ -396,6 +400,23 @@ def log_kinds(d, call):
     return [(e[0], e[1]) for e in d.events(0) if e[1].get("call") == call]
 
 
+def refer_outcome(phone, callid, timeout=10):
+    """RFC 3515: the NOTIFYs a REFER on dialog callid brought, once the one ending the
+    subscription arrived: [(Subscription-State, sipfrag status line)]; they are consumed."""
+    def done():
+        return any(c == callid and st.startswith("terminated") for c, st, _ in phone.notifies)
+    wait_for(done, timeout, "the final NOTIFY of the REFER")
+    out = [(st, body.split("\r\n")[0]) for c, st, body in phone.notifies if c == callid]
+    phone.notifies = [n for n in phone.notifies if n[0] != callid]
+    return out
+
+
+def assert_refer_ok(phone, callid):
+    got = refer_outcome(phone, callid)
+    assert got == [("active;expires=60", "SIP/2.0 100 Trying"),
+                   ("terminated;reason=noresource", "SIP/2.0 200 OK")], got
+
+
 # --- tests ---
 
 def test_blind_refer(binary):
@@ -414,8 +435,17 @@ def test_blind_refer(binary):
             win = listen([c, p1])
             assert_hears(c, "caller", "agent1", win)
             assert_hears(p1, "agent1", "caller", win)
+            # agent2 is not ready: the REFER fails (final NOTIFY 486), the call stays
+            cid = p1.dialog["callid"]
+            p1.refer("1002")
+            got = refer_outcome(p1, cid)
+            assert got[0] == ("active;expires=60", "SIP/2.0 100 Trying"), got
+            assert len(got) == 2 and got[1][0].startswith("terminated"), got
+            assert got[1][1].startswith("SIP/2.0 4") and "200" not in got[1][1], got
+            assert state_of(d, 1) == "talking" and p1.byes == 0
             d.set_state("agent2", "ready")
             p1.refer("1002")
+            assert_refer_ok(p1, cid)
             wait_state(d, 2, "talking")
             assert d.agent(2)["state"]["call_id"] == call
             wait_state(d, 1, "wrap-up")
@@ -424,7 +454,9 @@ def test_blind_refer(binary):
             assert_hears(c, "caller", "agent2", win)
             assert_hears(p2, "agent2", "caller", win)
             # agent2 refers to the billing number (queue 2): the caller waits there with music
+            cid = p2.dialog["callid"]
             p2.refer("101")
+            assert_refer_ok(p2, cid)
             wait_state(d, 2, "wrap-up")
             win = listen([c])
             assert_hears(c, "caller", "agent2", win, yes=False)
@@ -443,7 +475,9 @@ def test_blind_refer(binary):
             d.set_state("agent1", "ready")
             d.api("POST", "/api/v1/me/wrapup", {}, user="agent2", expect=None)
             c, call = connect_call(d, p1)
+            cid = p1.dialog["callid"]
             p1.refer("+4930999888")
+            assert_refer_ok(p1, cid)
             wait_for(lambda: trunk.dialog, what="the trunk answered")
             assert trunk.invites[-1].startswith("sip:+4930999888@"), trunk.invites
             wait_state(d, 1, "wrap-up")
@@ -744,6 +778,7 @@ def test_attended_from_phone(binary):
             assert_hears(c, "caller", "agent1", win, yes=False)
             assert_hears(c, "caller", "agent2", win, yes=False)
             p1.refer_replaces(first, second, "1002")
+            assert_refer_ok(p1, first["callid"])
             wait_state(d, 2, "talking")
             assert d.agent(2)["state"]["call_id"] == call
             wait_state(d, 1, "wrap-up")

@@ -53,11 +53,14 @@ const ENTITIES = {
   },
   skills: {
     roles: ['admin'], path: '/skills', title: (r) => r.name,
-    columns: ['name', 'kind'],
+    columns: ['name', 'kind', 'active'],
     fields: [
       { name: 'name', required: true },
       { name: 'kind', type: 'select', required: true, options: () => ['skill', 'language'].map((k) => [k, t('admin.kind.' + k)]) },
+      { name: 'active', type: 'check' },
     ],
+    // kept on agents' and queues' lists, no longer offered for new assignments, ignored by routing
+    deactivate: 'inactive',
   },
   queues: {
     roles: ['admin'], path: '/queues', title: (r) => r.name,
@@ -291,8 +294,12 @@ export async function mount(root, ctx, hash) {
 
   function skillsEditor(id, f, list) {
     const rowsEl = h('div', { class: 'skill-rows' });
+    // deactivated skills: offered only where the entry already has them (kept for its history)
+    const held = new Set(list.map((sk) => sk.skill_id));
+    const offered = refs.skills.filter((x) => x.active !== false || held.has(x.id));
     const addRow = (sk) => {
-      const sel = h('select', { 'aria-label': t('field.skill') }, refs.skills.map((x) => h('option', { value: x.id, selected: !!sk && sk.skill_id === x.id }, x.name)));
+      const sel = h('select', { 'aria-label': t('field.skill') }, offered.map((x) => h('option', { value: x.id, selected: !!sk && sk.skill_id === x.id },
+        x.active === false ? t('admin.skill_inactive', { name: x.name }) : x.name)));
       const lvl = h('input', { type: 'number', min: 1, max: 10, value: sk ? sk[f.level] : 5, 'aria-label': t('field.' + f.level), class: 'narrow' });
       const r = h('div', { class: 'skill-row' }, sel, lvl, h('button', { type: 'button', class: 'quiet small', onclick: () => r.remove() }, t('admin.remove')));
       rowsEl.appendChild(r);

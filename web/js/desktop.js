@@ -5,6 +5,7 @@ import { h, fill, $, modal, field, toast } from './dom.js';
 import { get, post, put, patch, ApiError } from './api.js';
 import * as live from './live.js';
 import { t, fmtDur, fmtTime, fmtDateTime, fmtDate, fmtMoney, fmtPct, zonedToEpoch, zonedInput, language } from './i18n.js';
+import { mountPreview } from './preview.js';
 
 const ON_CALL = ['reserved', 'talking', 'hold', 'wrap-up'];
 
@@ -50,9 +51,10 @@ export async function mount(root, ctx) {
   const scriptPanel = h('section', { class: 'panel', id: 'script-panel', 'aria-labelledby': 'script-h' });
   const kbPanel = h('section', { class: 'panel', id: 'kb-panel', 'aria-labelledby': 'kb-h' });
   const dayPanel = h('section', { class: 'panel', id: 'day-panel', 'aria-labelledby': 'day-h' });
+  const previewPanel = h('section', { class: 'panel', id: 'preview-panel', 'aria-labelledby': 'preview-h', hidden: true });
   fill(root, h('div', { class: 'desktop' }, statebar, incoming,
     h('div', { class: 'desk-grid' },
-      h('div', { class: 'col' }, callPanel, customerPanel),
+      h('div', { class: 'col' }, previewPanel, callPanel, customerPanel),
       h('div', { class: 'col' }, scriptPanel, kbPanel),
       h('div', { class: 'col col-narrow' }, dayPanel))));
 
@@ -244,6 +246,7 @@ export async function mount(root, ctx) {
       parts.push(field(t('desk.notes'), notes, t('desk.notes_hint')));
       parts.push(h('div', { class: 'actions wrap' },
         h('button', { type: 'button', id: 'btn-hold', onclick: toggleHold }, st === 'hold' ? t('desk.resume') : t('desk.hold')),
+        h('button', { type: 'button', id: 'btn-record', hidden: true, onclick: toggleRecording }, t('desk.rec_start')),
         h('button', { type: 'button', id: 'btn-transfer', onclick: transfer }, t('desk.transfer')),
         h('button', { type: 'button', id: 'btn-escalate', onclick: escalate }, t('desk.escalate')),
         h('button', { type: 'button', id: 'btn-callback', onclick: callback }, t('desk.callback')),
@@ -254,6 +257,32 @@ export async function mount(root, ctx) {
     }
     fill(callPanel, parts);
     tick();
+    if (st === 'talking' || st === 'hold') syncRecording();
+  }
+
+  /* The recording of a phone call in a queue that records (always, on demand): start, pause, resume. */
+  async function syncRecording() {
+    let r = null;
+    try { r = await get('/me/call/recording'); } catch (e) { r = null; } // 409: no phone call, nothing to show
+    s.rec = r;
+    const b = $('#btn-record');
+    if (!b) return;
+    // mode null: no phone call (a desktop-only agent); 'off': the queue does not record
+    b.hidden = !r || !r.mode || r.mode === 'off' || r.state === 'no_call' || (r.mode === 'always' && r.state === 'off');
+    if (b.hidden) return;
+    b.textContent = t(r.state === 'recording' ? 'desk.rec_pause' : r.state === 'paused' ? 'desk.rec_resume' : 'desk.rec_start');
+    b.setAttribute('aria-pressed', String(r.state === 'paused'));
+    if (['off', 'recording', 'paused'].includes(r.state)) b.title = t('desk.rec_state_' + r.state);
+  }
+  async function toggleRecording() {
+    const r = s.rec;
+    if (!r || !r.mode || r.mode === 'off') return;
+    const action = r.state === 'recording' ? 'pause' : r.state === 'paused' ? 'resume' : 'start';
+    try {
+      await post('/me/call/recording', { action });
+      toast(t('desk.rec_done_' + action));
+    } catch (e) { showError(e); }
+    await syncRecording();
   }
 
   function scheduleNotes() {
@@ -400,18 +429,41 @@ export async function mount(root, ctx) {
   async function transfer() {
     if (!s.call || !['talking', 'hold'].includes(s.agent.state)) return;
     await saveNotes();
-    const qid = await modal(t('desk.transfer'), (close) => {
+    // a queue, an agent (their phone rings) or an outside number (through the trunk): what the API takes
+    const agents = await get('/agents?limit=1000').then((r) => r.items).catch(() => []);
+    const to = await modal(t('desk.transfer'), (close) => {
+      const kind = h('select', { id: 'transfer-kind', name: 'kind' },
+        ['queue', 'agent', 'number'].map((k) => h('option', { value: k }, t('desk.transfer_kind_' + k))));
       const sel = h('select', { id: 'transfer-queue', name: 'queue_id', required: true },
         s.queues.filter((q) => q.active && q.id !== s.call.queue_id).map((q) => h('option', { value: q.id }, q.name)));
-      return h('form', { onsubmit: (e) => { e.preventDefault(); close(Number(sel.value)); } },
-        field(t('desk.transfer_to_queue'), sel, t('desk.transfer_hint')),
+      // agents see few colleagues through the API: the extension is typed, the ones visible are offered
+      const ext = h('input', { id: 'transfer-extension', name: 'extension', type: 'text', inputmode: 'numeric',
+        maxlength: 31, autocomplete: 'off', list: 'transfer-extensions' });
+      const known = h('datalist', { id: 'transfer-extensions' },
+        agents.filter((a) => a.active !== false && a.id !== s.agent.agent_id && a.extension)
+          .map((a) => h('option', { value: a.extension }, a.name)));
+      const num = h('input', { id: 'transfer-number', name: 'number', type: 'tel', maxlength: 32, autocomplete: 'off' });
+      const parts = { queue: field(t('desk.transfer_to_queue'), sel, t('desk.transfer_queue_hint')),
+        agent: field(t('desk.transfer_to_agent'), ext, t('desk.transfer_agent_hint')),
+        number: field(t('desk.transfer_to_number'), num, t('desk.transfer_number_hint')) };
+      const show = () => { for (const k in parts) parts[k].style.display = k === kind.value ? '' : 'none'; };
+      kind.addEventListener('change', show);
+      show();
+      return h('form', { novalidate: true, onsubmit: (e) => {
+        e.preventDefault();
+        if (kind.value === 'queue') close({ path: '/me/call/transfer', body: { queue_id: Number(sel.value) } });
+        else if (kind.value === 'agent' && ext.value.trim()) close({ path: '/me/call/blind-transfer', body: { extension: ext.value.trim() } });
+        else if (kind.value === 'number' && num.value.trim()) close({ path: '/me/call/blind-transfer', body: { number: num.value.trim() } });
+        else $((kind.value === 'agent' ? '#transfer-extension' : '#transfer-number') + '-err').textContent = t('desk.transfer_target_required');
+      } },
+        field(t('desk.transfer_kind'), kind), parts.queue, parts.agent, known, parts.number,
         h('div', { class: 'actions' },
           h('button', { type: 'button', onclick: () => close(null) }, t('common.cancel')),
           h('button', { type: 'submit', class: 'primary', id: 'transfer-submit' }, t('desk.transfer'))));
     });
-    if (!qid) return;
+    if (!to) return;
     try {
-      s.agent = { ...s.agent, ...(await post('/me/call/transfer', { queue_id: qid })) };
+      s.agent = { ...s.agent, ...(await post(to.path, to.body)) };
       toast(t('desk.transferred'));
       renderState();
       await syncCall();
@@ -777,8 +829,10 @@ export async function mount(root, ctx) {
   renderScript();
   renderKb();
   await Promise.all([syncCall(), loadDay()]);
+  const unpreview = await mountPreview(previewPanel, agent).catch((e) => { console.error(e); return () => {}; }); // outbound: preview.js
 
   return () => {
+    unpreview();
     clearInterval(ticker);
     clearInterval(dayTimer);
     stopRing();

@@ -5,7 +5,8 @@ import { markOffline, isOnline, on as onNet } from './api.js';
 const EVENT_TYPES = ['call-enter', 'call-refused', 'call-offer', 'call-offer-cancel', 'call-ring-no-answer',
   'call-connect', 'call-hold', 'call-unhold', 'call-transfer', 'call-complete-caller', 'call-complete-agent',
   'call-abandon', 'call-exit-timeout', 'call-exit-overflow', 'callback-requested', 'callback-failed',
-  'agent-login', 'agent-logout', 'agent-state', 'call-interrupted', 'escalation', 'reset'];
+  'agent-login', 'agent-logout', 'agent-state', 'call-interrupted', 'escalation', 'reset',
+  'dialer.attempt', 'dialer.result', 'dialer.connected', 'dialer.abandon', 'dialer.pace', 'dialer.start', 'dialer.stop'];
 
 let es = null;
 let lastId = null;

@@ -10,6 +10,7 @@ const views = {
   team: { roles: ['team_lead'], load: () => import('./team.js') },
   wallboard: { roles: ['team_lead', 'supervisor', 'planner', 'admin'], load: () => import('./wallboard.js') },
   admin: { roles: ['supervisor', 'admin'], load: () => import('./admin.js') },
+  campaigns: { roles: ['supervisor', 'planner', 'admin'], load: () => import('./campaigns.js') },
   qa: { roles: ['qa', 'supervisor', 'admin'], load: () => import('./qa.js') },
   myqa: { roles: ['agent', 'team_lead'], load: () => import('./qa.js').then((m) => ({ mount: m.mountMine })) },
 };

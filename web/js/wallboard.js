@@ -1,5 +1,6 @@
 // wallboard: queues live (waiting, longest wait, service level against target, ASA, abandonment,
-// agents by state), every agent's state, today's volume and SL per interval, alerts; a big-board mode.
+// agents by state), every agent's state and current call (caller, duration), today's volume and SL per
+// interval, alerts (active until the condition clears); a big-board mode.
 
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { h, fill, $ } from './dom.js';
@@ -11,7 +12,10 @@ const BUSY = ['reserved', 'talking', 'hold', 'wrap-up', 'other'];
 
 export async function mount(root, ctx, hash) {
   const big = /\/big\b/.test(hash || '');
-  const s = { board: null, agents: new Map(), intervals: null, queueSel: '', alerts: [], crossed: new Map(), variant: 'sl_excl_short' };
+  const s = { board: null, agents: new Map(), intervals: null, queueSel: '', alerts: [], crossed: new Map(), variant: 'sl_excl_short', alertsDrawn: -1, alertsVer: 0 };
+  // the caller's name per call (customers found by the number; roles without customer access see the number)
+  const callers = new Map();
+  const mayReadCustomers = ['team_lead', 'supervisor', 'admin'].includes(ctx.user.role);
   document.body.classList.toggle('bigboard', big);
 
   const tiles = h('div', { class: 'tiles', id: 'wb-queues', 'aria-live': 'off' });
@@ -106,9 +110,43 @@ export async function mount(root, ctx, hash) {
           h('span', { class: 'agent-card-name' }, a.name),
           h('span', { class: 'agent-card-state' }, t('state.' + a.state)),
           h('span', { class: 'agent-card-time', dataset: { since: a.since || 0 } }, a.since ? fmtDur(Date.now() - a.since) : ''),
-          a.call_id ? h('span', { class: 'agent-card-call' }, qname(a.queue_id)) : null))));
+          a.call_id ? h('span', { class: 'agent-card-call' }, qname(a.queue_id)) : null,
+          a.call_id ? h('span', { class: 'agent-card-caller', title: a.caller_number || '' }, callerText(a)) : null,
+          a.call_id && a.call_connected_at ? h('span', { class: 'agent-card-dur', title: t('wb.call_duration'),
+            dataset: { since: a.call_connected_at, until: a.call_ended_at || 0 } }, callDur(a.call_connected_at, a.call_ended_at)) : null))));
   }
 
+  function callDur(since, until) { return fmtDur(Math.max(0, (until || Date.now()) - since)); }
+  function callerText(a) {
+    const name = lookupCaller(a);
+    if (!a.caller_number) return name || t('wb.anonymous');
+    return name ? name + ' (' + a.caller_number + ')' : a.caller_number;
+  }
+  /* The customer's name for a call (once per call; the card is redrawn when it is known). */
+  function lookupCaller(a) {
+    if (!mayReadCustomers || (!a.customer_id && !a.caller_number)) return null;
+    const key = a.call_id + ':' + (a.customer_id || a.caller_number);
+    if (callers.has(key)) return callers.get(key);
+    if (callers.size > 1000) callers.clear(); // a day's calls: looked up again when still shown
+    callers.set(key, null);
+    (async () => {
+      let name = null;
+      try {
+        if (a.customer_id) name = (await get('/customers/' + a.customer_id)).name || null;
+        else {
+          const r = await get('/customers?phone=' + encodeURIComponent(a.caller_number) + '&limit=2');
+          if (r.items.length === 1) name = r.items[0].name || null;
+        }
+      } catch (e) { /* no access or offline: the number alone */ }
+      if (name) { callers.set(key, name); renderAgents(); }
+    })();
+    return null;
+  }
+
+  /*
+   * Alerts: a line when a queue crosses a threshold, marked cleared (and when) once the
+   * condition is over; the list is redrawn only when it changes.
+   */
   function checkAlerts() {
     const now = Date.now();
     for (const q of s.board.queues) {
@@ -121,14 +159,24 @@ export async function mount(root, ctx, hash) {
         const key = q.id + ':' + k;
         const was = s.crossed.get(key) || false;
         if (on && !was) {
-          s.alerts.unshift({ time: now, text: k === 'wait' ? t('wb.alert_wait', { queue: q.name, time: fmtDur(longest) }) : t('wb.alert_sl', { queue: q.name, sl: fmtPct(q.today[s.variant]), target: fmtNum(q.sl_target_pct) + ' %' }) });
+          s.alerts.unshift({ key, kind: k, queue: q.id, time: now, cleared: 0, text: k === 'wait' ? t('wb.alert_wait', { queue: q.name, time: fmtDur(longest) }) : t('wb.alert_sl', { queue: q.name, sl: fmtPct(q.today[s.variant]), target: fmtNum(q.sl_target_pct) + '\u00a0%' }) });
           s.alerts = s.alerts.slice(0, 20);
+          s.alertsVer++;
+        } else if (!on && was) {
+          const open = s.alerts.find((a) => a.key === key && !a.cleared);
+          if (open) { open.cleared = now; s.alertsVer++; }
         }
         s.crossed.set(key, on);
       }
     }
-    fill(alertsBox, h('h2', { id: 'wb-alerts-h' }, t('wb.alerts')),
-      s.alerts.length ? h('ul', { class: 'alert-list', role: 'log', 'aria-live': 'polite' }, s.alerts.map((a) => h('li', null, h('span', { class: 'muted' }, fmtTimeSec(a.time)), ' ', a.text)))
+    if (s.alertsDrawn === s.alertsVer) return;
+    s.alertsDrawn = s.alertsVer;
+    const active = s.alerts.filter((a) => !a.cleared).length;
+    fill(alertsBox, h('h2', { id: 'wb-alerts-h' }, t('wb.alerts'), active ? h('span', { class: 'pill state-alert', id: 'wb-alerts-n' }, String(active)) : null),
+      s.alerts.length ? h('ul', { class: 'alert-list', role: 'log', 'aria-live': 'polite' }, s.alerts.map((a) =>
+        h('li', { class: a.cleared ? 'alert-cleared' : 'alert-active', dataset: { kind: a.kind, queue: a.queue } },
+          h('span', { class: 'muted' }, fmtTimeSec(a.time)), ' ', a.text,
+          a.cleared ? h('span', { class: 'muted alert-cleared-at' }, ' \u2014 ', t('wb.alert_cleared', { time: fmtTimeSec(a.cleared) })) : null)))
         : h('p', { class: 'muted' }, t('wb.no_alerts')));
   }
 
@@ -142,6 +190,9 @@ export async function mount(root, ctx, hash) {
     for (const el of agentsBox.querySelectorAll('.agent-card-time[data-since]')) {
       const since = Number(el.dataset.since);
       el.textContent = since ? fmtDur(Date.now() - since) : '';
+    }
+    for (const el of agentsBox.querySelectorAll('.agent-card-dur[data-since]')) {
+      el.textContent = callDur(Number(el.dataset.since), Number(el.dataset.until));
     }
   }
   const ticker = setInterval(() => { tick(); if (s.board) { render(); } }, 1000);
@@ -230,9 +281,12 @@ export async function mount(root, ctx, hash) {
     if ((type === 'agent-state' || type === 'agent-login' || type === 'agent-logout') && ev.agent) {
       const a = s.agents.get(ev.agent);
       if (a && ev.time >= (a.since || 0)) {
-        s.agents.set(ev.agent, { ...a, state: ev.to, reason: ev.reason, since: ev.time, call_id: ev.call || null, queue_id: ev.queue || null });
+        const same = (ev.call || null) === a.call_id;
+        // another call (or none): its caller and times come with the snapshot read next
+        s.agents.set(ev.agent, { ...a, state: ev.to, reason: ev.reason, since: ev.time, call_id: ev.call || null, queue_id: ev.queue || null,
+          ...(same ? {} : { caller_number: null, customer_id: null, call_connected_at: null, call_ended_at: null }) });
         const card = document.getElementById('wb-a-' + ev.agent);
-        if (card && ev.to !== 'logged-out') {
+        if (card && ev.to !== 'logged-out' && same) {
           // the quick path: this card only, now
           card.className = 'agent-card state-' + ev.to;
           card.dataset.state = ev.to;

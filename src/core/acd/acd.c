@@ -2164,6 +2164,9 @@ int acd_call_enter_callback(struct acd *acd, uint64_t id, uint32_t queue,
 	int err = acd_call_enter(acd, id, queue, p, now, refused);
 	acd->enter_callback = false;
 	acd->enter_key = 0;
+	struct call *c = err ? NULL : call_get(acd, id);
+	if (c && p && (c->flags & ACD_F_CALLBACK))
+		c->attempts = p->attempts; /* the count goes on after a restart */
 	return err;
 }
 

@@ -177,6 +177,7 @@ struct acd_call_params {
 	int32_t priority;    /* higher is served first */
 	uint64_t caller_key; /* identifies the caller for abandoned-resume (e.g. a hash of the
 				number); 0: anonymous */
+	uint32_t attempts;   /* acd_call_enter_callback: dial attempts made before (a restart) */
 };
 
 struct acd_params {

@@ -40,6 +40,8 @@ struct call {
 	struct agent *agent; /* preview: the agent who dialled; connected: the agent talking */
 	enum call_state st;
 	int64_t t_dial, t_answer;
+	bool live_noted;	/* its live answer is in the rolling rate (connected once) */
+	bool confirmed;		/* the driver said its agent talks on it (dialer_call_agent) */
 	struct heap_node hn;	/* deadline: ring time-out or safe-harbour end */
 	struct dlist wait_link; /* the campaign's answered calls waiting for an agent */
 };
@@ -67,6 +69,8 @@ struct camp {
 	uint64_t attempts, answered, abandoned, connected;
 	struct pacer_output last;
 	bool have_last;
+	struct dialer_blend_rule blend; /* own_blend: this campaign's rule, else the dialer's */
+	bool own_blend;
 };
 
 struct dialer {
@@ -180,6 +184,43 @@ const char *dialer_result_name(enum dialer_result r)
 	    "completed", "callback",  "dnc",  "wrong-number", "not-interested",
 	};
 	return (unsigned)r < DIALER_R_COUNT ? n[r] : "?";
+}
+
+int dialer_result_for_code(const char *code, enum dialer_result *r)
+{
+	char n[48];
+	size_t k = 0;
+	if (!code)
+		return ENOENT;
+	/* lower case, '_' and ' ' as '-', surrounding blanks dropped */
+	while (*code == ' ')
+		code++;
+	for (; *code && k + 1 < sizeof(n); code++) {
+		char ch = *code;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		else if (ch == '_' || ch == ' ')
+			ch = '-';
+		n[k++] = ch;
+	}
+	if (*code)
+		return ENOENT;
+	while (k && n[k - 1] == '-')
+		k--;
+	n[k] = '\0';
+	if (strcmp(n, "do-not-call") == 0 || strcmp(n, "dnc") == 0) {
+		*r = DIALER_R_DNC;
+		return 0;
+	}
+	for (int i = DIALER_R_NONE + 1; i < DIALER_R_COUNT; i++) {
+		if (i == DIALER_R_ABANDONED)
+			continue; /* the dialer's own finding, never an agent's */
+		if (strcmp(n, dialer_result_name((enum dialer_result)i)) == 0) {
+			*r = (enum dialer_result)i;
+			return 0;
+		}
+	}
+	return ENOENT;
 }
 
 const char *dialer_ev_name(enum dialer_ev_type t)
@@ -578,24 +619,30 @@ static struct dialer_lead *pick(struct dialer *d, struct camp *c, int64_t now)
 
 /* --- agents --- */
 
-static bool blend_safe(const struct dialer *d)
+static const struct dialer_blend_rule *blend_of(const struct dialer *d, const struct camp *c)
 {
-	return d->sl_known && d->inbound_sl >= d->p.blend.min_sl;
+	return c->own_blend ? &c->blend : &d->p.blend;
+}
+
+static bool blend_safe(const struct dialer *d, const struct camp *c)
+{
+	return d->sl_known && d->inbound_sl >= blend_of(d, c)->min_sl;
 }
 
 /* Free agents the dialer may use now. */
 static uint32_t eligible_free(const struct dialer *d, const struct camp *c)
 {
 	uint32_t n = c->free_ded;
-	if (blend_safe(d) && c->free_bl > d->p.blend.reserve)
-		n += c->free_bl - d->p.blend.reserve;
+	uint32_t reserve = blend_of(d, c)->reserve;
+	if (blend_safe(d, c) && c->free_bl > reserve)
+		n += c->free_bl - reserve;
 	return n;
 }
 
 /* Takes the longest-free usable agent out of the free list; NULL when none. */
 static struct agent *take_free(const struct dialer *d, struct camp *c)
 {
-	bool bl_ok = blend_safe(d) && c->free_bl > d->p.blend.reserve;
+	bool bl_ok = blend_safe(d, c) && c->free_bl > blend_of(d, c)->reserve;
 	dlist_for_each(it, &c->free)
 	{
 		struct agent *a = container_of(it, struct agent, free_link);
@@ -711,7 +758,9 @@ static void connect(struct dialer *d, struct call *cl, struct agent *a, int64_t 
 	a->lead = cl->lead;
 	c->busy++;
 	c->connected++;
-	pacer_note_live(&c->st, now, false);
+	if (!cl->live_noted)
+		pacer_note_live(&c->st, now, false);
+	cl->live_noted = true;
 	struct dialer_event ev = ev_of(DIALER_EV_CONNECT, now, c, cl->lead);
 	ev.call = cl->id;
 	ev.agent = a->id;
@@ -724,7 +773,10 @@ static void abandon(struct dialer *d, struct call *cl, int64_t now, bool message
 	struct camp *c = cl->c;
 	c->n_waiting--;
 	c->abandoned++;
-	pacer_note_live(&c->st, now, true);
+	if (cl->live_noted) /* connected once, then put back (dialer_call_agent) */
+		pacer_note_abandon(&c->st, now);
+	else
+		pacer_note_live(&c->st, now, true);
 	if (message) {
 		struct dialer_event ev = ev_of(DIALER_EV_SAFE_HARBOUR, now, c, cl->lead);
 		ev.call = cl->id;
@@ -924,6 +976,20 @@ void dialer_set_blend_rule(struct dialer *d, const struct dialer_blend_rule *r)
 {
 	if (r && r->min_sl >= 0 && r->min_sl <= 1)
 		d->p.blend = *r;
+}
+
+int dialer_campaign_set_blend(struct dialer *d, uint32_t campaign,
+			      const struct dialer_blend_rule *r)
+{
+	struct camp *c = idmap_get(&d->camps, campaign);
+	if (!c)
+		return ENOENT;
+	if (r && !(r->min_sl >= 0 && r->min_sl <= 1))
+		return EINVAL;
+	c->own_blend = r != NULL;
+	if (r)
+		c->blend = *r;
+	return 0;
 }
 
 /* --- calls --- */
@@ -1217,8 +1283,70 @@ int dialer_call_agent(struct dialer *d, uint64_t call, uint32_t agent, int64_t n
 		return EINVAL;
 	if (cl->st == C_RINGING)
 		return EBUSY;
-	if (cl->agent == b)
+	if (cl->agent == b) {
+		cl->confirmed = true;
 		return 0;
+	}
+	bool requeued = false;
+	if (b->st == A_CALL && b->call && b->call != cl && b->call->st == C_CONNECTED) {
+		/* b talks on cl, so not on the call y the core gave it (unless the driver said so)
+		 */
+		struct call *y = b->call;
+		if (y->confirmed)
+			return EBUSY;
+		if (cl->st == C_CONNECTED && !cl->confirmed) {
+			/* a swap: y goes to cl's agent, whom the router has not given cl either */
+			struct agent *a = cl->agent;
+			int64_t since = a->since;
+			a->call = y;
+			a->lead = y->lead;
+			a->since = b->since;
+			y->agent = a;
+			b->call = cl;
+			b->lead = cl->lead;
+			b->since = since;
+			cl->agent = b;
+			cl->confirmed = true;
+			struct dialer_event ev = ev_of(DIALER_EV_CONNECT, now, c, cl->lead);
+			ev.call = cl->id;
+			ev.agent = b->id;
+			emit(d, &ev);
+			ev = ev_of(DIALER_EV_CONNECT, now, c, y->lead);
+			ev.call = y->id;
+			ev.agent = a->id;
+			emit(d, &ev);
+			return 0;
+		}
+		/* y waits again (its live answer stays counted once) until its safe-harbour time
+		 * ends or an agent is free; b takes cl below */
+		c->busy--;
+		c->connected--;
+		b->call = NULL;
+		b->lead = NULL;
+		y->agent = NULL;
+		y->st = C_WAITING;
+		c->n_waiting++;
+		dlist_append(&c->waiting, &y->wait_link);
+		int64_t end = y->t_answer + c->p.profile.safe_harbour_ms;
+		y->hn.k1 = end > now ? end : now;
+		b->st = A_AWAY;
+		c->away++;
+		requeued = true;
+		if (heap_push(&d->timers, &y->hn) != 0)
+			abandon(d, y, now, true); /* cannot time it: give the message now */
+	} else if (b->st == A_PREVIEW) {
+		/* b answered the router's call instead: its preview ends; a call it dialled rings
+		 * on for whichever agent is free when it is answered */
+		if (b->call) {
+			b->call->agent = NULL;
+			b->call = NULL;
+			b->lead = NULL;
+		} else {
+			preview_release(c, b, now, now);
+		}
+		b->st = A_AWAY;
+		c->away++;
+	}
 	if (b->st == A_CALL || b->st == A_PREVIEW)
 		return EBUSY;
 	/* b leaves its state; a lead it never dispositioned is closed (as connect() does) */
@@ -1233,27 +1361,28 @@ int dialer_call_agent(struct dialer *d, uint64_t call, uint32_t agent, int64_t n
 		b->lead = NULL;
 		apply_result(d, c, old, DIALER_R_NONE, 0, now);
 	}
-	b->st = A_AWAY; /* a state connect() and the move below both leave */
-	c->away++;
+	cl->confirmed = true;
 	if (cl->st != C_CONNECTED) {
-		c->away--;
 		connect(d, cl, b, now); /* waiting: connected now, its safe-harbour timer gone */
-		return 0;
+	} else {
+		/* moved from the core's agent: the live answer is counted already */
+		struct agent *a = cl->agent;
+		a->call = NULL;
+		a->lead = NULL;
+		a->st = A_AWAY;
+		c->away++;
+		b->st = A_CALL;
+		b->call = cl;
+		b->lead = cl->lead;
+		b->since = a->since;
+		cl->agent = b;
+		struct dialer_event ev = ev_of(DIALER_EV_CONNECT, now, c, cl->lead);
+		ev.call = cl->id;
+		ev.agent = b->id;
+		emit(d, &ev);
 	}
-	/* moved from the core's agent: the live answer is counted already */
-	struct agent *a = cl->agent;
-	a->call = NULL;
-	a->lead = NULL;
-	a->st = A_AWAY;
-	b->st = A_CALL;
-	b->call = cl;
-	b->lead = cl->lead;
-	b->since = a->since;
-	cl->agent = b;
-	struct dialer_event ev = ev_of(DIALER_EV_CONNECT, now, c, cl->lead);
-	ev.call = cl->id;
-	ev.agent = b->id;
-	emit(d, &ev);
+	if (requeued)
+		serve_waiting(d, c, now);
 	return 0;
 }
 

@@ -172,7 +172,11 @@ struct dialer_dnc *dialer_campaign_dnc(struct dialer *d, uint32_t id);
 
 /* Blending input: the inbound service level now (0..1), as the caller measures it. */
 void dialer_set_inbound_sl(struct dialer *d, double sl, int64_t now);
+/* The rule of every campaign without its own. */
 void dialer_set_blend_rule(struct dialer *d, const struct dialer_blend_rule *r);
+/* A campaign's own rule (NULL: the dialer's again); it can change at any time. ENOENT, EINVAL. */
+int dialer_campaign_set_blend(struct dialer *d, uint32_t campaign,
+			      const struct dialer_blend_rule *r);
 
 /* Agents: each works one campaign at a time. EINVAL, EEXIST, ENOENT. */
 int dialer_agent_add(struct dialer *d, uint32_t agent, uint32_t campaign, bool blended,
@@ -207,12 +211,18 @@ int dialer_call_lost(struct dialer *d, uint64_t call, int64_t now);
 /*
  * The driver connected an answered call to this agent of the campaign (its
  * own router chose another agent than the core's CONNECT, or took a call the
- * core had waiting). The call, its lead and the handle time go to that
- * agent (CONNECT again); the agent the core had chosen is away until the
- * driver says it is ready. A waiting call is connected (not abandoned).
- * 0 (also when it is already that agent's), ENOENT (call or agent), EINVAL
- * (another campaign's agent), EBUSY (ringing; the agent on a call or
- * previewing).
+ * core had waiting); the driver calls it for every connection, also to the
+ * core's own choice, which confirms it. The call, its lead and the handle
+ * time go to that agent (CONNECT again); the agent the core had chosen is
+ * away until the driver says it is ready. A waiting call is connected (not
+ * abandoned). When the agent holds another call in the core that is not
+ * confirmed (the router took it elsewhere, or not yet): if both calls are
+ * unconfirmed they swap agents (CONNECT for both), else that other call
+ * waits again for a free agent until its safe-harbour time ends (its live
+ * answer counted once). An agent previewing stops (the lead goes back; a call
+ * it dialled rings on for any free agent). 0 (also when it is already that
+ * agent's), ENOENT (call or agent), EINVAL (another campaign's agent), EBUSY
+ * (ringing; the agent on another confirmed call).
  */
 int dialer_call_agent(struct dialer *d, uint64_t call, uint32_t agent, int64_t now);
 
@@ -277,6 +287,12 @@ struct dialer_report {
 int dialer_campaign_report(struct dialer *d, uint32_t id, int64_t now, struct dialer_report *out);
 
 const char *dialer_result_name(enum dialer_result r);
+/*
+ * The result an agent's disposition code names by default: the result's
+ * name ignoring case, with '_' or ' ' for '-' ("Not_Interested" is
+ * not-interested), and "do-not-call" for dnc; never abandoned. ENOENT: none.
+ */
+int dialer_result_for_code(const char *code, enum dialer_result *r);
 const char *dialer_ev_name(enum dialer_ev_type t);
 
 #endif

@@ -117,8 +117,8 @@ static int lang_index(const struct ivr_menu *m, const char *s)
 static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *where, const cJSON *o,
 		      struct ivr_dest *d, bool allow_repeat)
 {
-	static const char *const allowed[] = {"node",	  "queue",  "transfer", "hangup",
-					      "callback", "repeat", "language", NULL};
+	static const char *const allowed[] = {"node",	"queue", "transfer", "hangup", "callback",
+					      "repeat", "agent", "language", NULL};
 	const char *stray;
 	memset(d, 0, sizeof(*d));
 	d->lang = -1;
@@ -169,6 +169,16 @@ static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *wher
 		d->kind = IVR_DEST_TRANSFER;
 		memcpy(d->number, s, strlen(s) + 1);
 	}
+	if ((r = json_get_str(o, "agent", 0, &s)) != ENOENT) {
+		kinds++;
+		if (r || !s[0] || strlen(s) >= sizeof(d->number) ||
+		    strspn(s, "0123456789") != strlen(s))
+			return bad(
+			    e, "%s: field \"agent\": must be an agent's extension such as \"1002\"",
+			    where);
+		d->kind = IVR_DEST_AGENT;
+		memcpy(d->number, s, strlen(s) + 1);
+	}
 	if ((r = json_get_bool(o, "hangup", &b)) != ENOENT) {
 		kinds++;
 		if (r || !b)
@@ -184,10 +194,11 @@ static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *wher
 		d->kind = IVR_DEST_REPEAT;
 	}
 	if (kinds != 1)
-		return bad(e,
-			   "%s: needs exactly one of node, queue, transfer, hangup, callback, "
-			   "repeat (has %u)",
-			   where, kinds);
+		return bad(
+		    e,
+		    "%s: needs exactly one of node, queue, transfer, agent, hangup, callback, "
+		    "repeat (has %u)",
+		    where, kinds);
 	if ((r = json_get_str(o, "language", 0, &s)) != ENOENT) {
 		int li = r ? -1 : lang_index(m, s);
 		if (r)

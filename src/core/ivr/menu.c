@@ -60,6 +60,11 @@ static int dest_check(const struct ivr_menu *m, const struct ivr_dest *d, bool t
 	case IVR_DEST_TRANSFER:
 		return str_ok(d->number, sizeof(d->number)) && phone_is_e164(d->number) ? 0
 											: EINVAL;
+	case IVR_DEST_AGENT:
+		return str_ok(d->number, sizeof(d->number)) && d->number[0] &&
+			       strspn(d->number, "0123456789") == strlen(d->number)
+			   ? 0
+			   : EINVAL;
 	case IVR_DEST_HANGUP:
 		return 0;
 	case IVR_DEST_REPEAT:
@@ -212,7 +217,7 @@ static void finish(struct ivr_run *r, enum ivr_act_kind kind, const struct ivr_d
 	push(r, kind);
 	struct ivr_action *a = &r->q[(r->q_head + r->q_len - 1) % QCAP];
 	a->queue = d->queue;
-	if (kind == IVR_ACT_TRANSFER)
+	if (kind == IVR_ACT_TRANSFER || kind == IVR_ACT_AGENT)
 		a->number = d->number;
 	r->phase = PH_DONE;
 }
@@ -233,6 +238,9 @@ static void go(struct ivr_run *r, const struct ivr_dest *d)
 		break;
 	case IVR_DEST_TRANSFER:
 		finish(r, IVR_ACT_TRANSFER, d);
+		break;
+	case IVR_DEST_AGENT:
+		finish(r, IVR_ACT_AGENT, d);
 		break;
 	case IVR_DEST_CALLBACK:
 		finish(r, IVR_ACT_CALLBACK, d);

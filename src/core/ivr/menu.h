@@ -58,13 +58,14 @@ enum ivr_dest_kind {
 	IVR_DEST_HANGUP,
 	IVR_DEST_CALLBACK,
 	IVR_DEST_REPEAT,
+	IVR_DEST_AGENT, /* an agent's extension: their phone rings */
 };
 
 struct ivr_dest {
 	enum ivr_dest_kind kind;
 	uint16_t node;		     /* NODE: index into the menu's nodes */
 	uint32_t queue;		     /* QUEUE, CALLBACK */
-	char number[IVR_NUMBER_MAX]; /* TRANSFER: E.164 */
+	char number[IVR_NUMBER_MAX]; /* TRANSFER: E.164; AGENT: the extension (digits) */
 	int8_t lang;		     /* language choice: index into langs; -1 keeps the language */
 };
 
@@ -111,6 +112,7 @@ enum ivr_act_kind {
 	IVR_ACT_TRANSFER, /* terminal: transfer to number */
 	IVR_ACT_HANGUP,	  /* terminal */
 	IVR_ACT_CALLBACK, /* terminal: the caller asked for a callback from queue */
+	IVR_ACT_AGENT,	  /* terminal: to the agent at extension `number` */
 };
 
 struct ivr_action {
@@ -118,7 +120,7 @@ struct ivr_action {
 	const char *prompt; /* PLAY: owned by the menu */
 	const char *lang;   /* every action: the caller's language now */
 	uint32_t queue;
-	const char *number; /* TRANSFER: owned by the menu */
+	const char *number; /* TRANSFER, AGENT: owned by the menu */
 	int64_t max_ms;	    /* RECORD */
 	uint16_t node;	    /* the node that produced the action */
 };

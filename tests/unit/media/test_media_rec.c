@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "media/media_rec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,75 @@ static void test_mono(void **state)
 	free(s);
 }
 
+/* Writes a file: header (data size 0: what a crash leaves) and n bytes of samples. */
+static void write_crashed(const char *path, unsigned channels, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	uint8_t h[44];
+	mrec_wav_header(h, channels, 8000, 0);
+	assert_int_equal(fwrite(h, 1, 44, f), 44);
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(fputc((int)(i * 7 % 251), f), EOF);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A crash's file gets its sizes from its length (a partial frame cut); a complete one is left
+ * alone; a file shorter than its header gets a whole one; other files are refused. */
+static void test_repair(void **state)
+{
+	(void)state;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/crashed.wav", dir);
+	write_crashed(path, 2, 8000 * 4 + 3); /* a second of stereo and 3 bytes of the next frame */
+	bool fixed = false;
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), 0);
+	assert_true(fixed);
+	size_t frames = 0;
+	int16_t *s = read_wav(path, &frames);
+	assert_int_equal(frames, 8000);
+	assert_int_equal(((uint8_t *)s)[10], 10 * 7 % 251); /* the samples are untouched */
+	free(s);
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), 0);
+	assert_false(fixed); /* complete now */
+	/* mono (a voicemail message): the channels come from the header, not the argument */
+	write_crashed(path, 1, 3001);
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), 0);
+	assert_true(fixed);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 44 + 3000);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	uint8_t h[44];
+	assert_int_equal(fread(h, 1, 44, f), 44);
+	fclose(f);
+	assert_int_equal(le16(h + 22), 1);
+	assert_int_equal(le32(h + 40), 3000);
+	assert_int_equal(le32(h + 4), 36 + 3000);
+	/* cut inside the header: a whole header, no samples */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite("RIFF", 1, 4, f), 4);
+	fclose(f);
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), 0);
+	assert_true(fixed);
+	s = read_wav(path, &frames);
+	assert_int_equal(frames, 0);
+	free(s);
+	/* not ours */
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 100; i++)
+		fputc('x', f);
+	fclose(f);
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), EINVAL);
+	assert_false(fixed);
+	snprintf(path, sizeof(path), "%s/none.wav", dir);
+	assert_int_equal(mrec_wav_repair(path, 2, &fixed), ENOENT);
+	assert_int_equal(mrec_wav_repair(dir, 2, &fixed), EISDIR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +357,7 @@ int main(void)
 	    TEST(test_silent_call_and_delete),
 	    TEST(test_unwritable),
 	    TEST(test_mono),
+	    TEST(test_repair),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -446,6 +446,187 @@ static void test_call_agent(void **state)
 	dialer_free(d);
 }
 
+/*
+ * A swap: the core connected c1 to one agent and c2 to the other; the router
+ * gives c1 to the core's agent of c2 first. Both unconfirmed: they swap, and
+ * leads and dispositions follow who talks.
+ */
+static void test_call_agent_swap(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero", "Sim/Zero"};
+	struct dialer *d = make(&cp, z, NULL, 3);
+	int64_t t = 10 * HOUR_MS;
+	for (uint32_t a = 1; a <= 2; a++) {
+		assert_int_equal(dialer_agent_add(d, a, CAMP, false, t), 0);
+		assert_int_equal(dialer_agent_ready(d, a, t), 0);
+	}
+	dialer_advance(d, t);
+	uint64_t c1 = find(0, DIALER_EV_DIAL, 0)->call, c2 = find(0, DIALER_EV_DIAL, 1)->call;
+	uint32_t l1 = find(0, DIALER_EV_DIAL, 0)->lead, l2 = find(0, DIALER_EV_DIAL, 1)->lead;
+	assert_int_equal(dialer_call_answered(d, c1, t + 1000), 0);
+	assert_int_equal(dialer_call_answered(d, c2, t + 1100), 0);
+	uint32_t a1 = find(0, DIALER_EV_CONNECT, 0)->agent,
+		 a2 = find(0, DIALER_EV_CONNECT, 1)->agent;
+	assert_int_not_equal(a1, a2);
+	/* the router gives c1 to a2: swap */
+	uint32_t mark = n_evs;
+	assert_int_equal(dialer_call_agent(d, c1, a2, t + 1500), 0);
+	assert_int_equal(count(mark, DIALER_EV_CONNECT), 2);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 0)->call, c1);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 0)->agent, a2);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 1)->call, c2);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 1)->agent, a1);
+	/* and c2 to a1: already its (confirmed) */
+	assert_int_equal(dialer_call_agent(d, c2, a1, t + 1600), 0);
+	assert_int_equal(count(mark, DIALER_EV_CONNECT), 2);
+	/* confirmed calls are not taken from their agents */
+	assert_int_equal(dialer_call_agent(d, c2, a2, t + 1700), EBUSY);
+	struct dialer_report rep;
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 2000, &rep), 0);
+	assert_int_equal(rep.connected, 2);
+	assert_int_equal(rep.agents_busy, 2);
+	assert_int_equal(rep.agents_away, 0);
+	assert_int_equal(rep.win_live, 2);
+	assert_int_equal(rep.abandoned, 0);
+	assert_int_equal(dialer_call_ended(d, c1, t + 30000), 0);
+	assert_int_equal(dialer_call_ended(d, c2, t + 31000), 0);
+	mark = n_evs;
+	assert_int_equal(dialer_disposition(d, a2, DIALER_R_COMPLETED, 0, t + 32000), 0);
+	assert_int_equal(find(mark, DIALER_EV_RESULT, 0)->lead, l1);
+	assert_int_equal(dialer_disposition(d, a1, DIALER_R_NOT_INTERESTED, 0, t + 32000), 0);
+	assert_int_equal(find(mark, DIALER_EV_RESULT, 1)->lead, l2);
+	assert_int_equal(find(mark, DIALER_EV_RESULT, 1)->result, DIALER_R_NOT_INTERESTED);
+	dialer_free(d);
+}
+
+/*
+ * The router gives a waiting call to an agent the core had connected to
+ * another call (which its router sends elsewhere): that call waits again,
+ * and is abandoned at its own safe-harbour time, counted once as live.
+ */
+static void test_call_agent_requeue(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero"};
+	struct dialer *d = make(&cp, z, NULL, 2);
+	int64_t t = 10 * HOUR_MS;
+	assert_int_equal(dialer_agent_add(d, 1, CAMP, false, t), 0);
+	assert_int_equal(dialer_agent_add(d, 2, CAMP, false, t), 0);
+	assert_int_equal(dialer_agent_ready(d, 1, t), 0);
+	assert_int_equal(dialer_agent_ready(d, 2, t), 0);
+	dialer_advance(d, t);
+	uint64_t c1 = find(0, DIALER_EV_DIAL, 0)->call, c2 = find(0, DIALER_EV_DIAL, 1)->call;
+	uint32_t l1 = find(0, DIALER_EV_DIAL, 0)->lead;
+	assert_int_equal(dialer_call_answered(d, c1, t + 1000), 0); /* to agent 1 (longest free) */
+	uint32_t a1 = find(0, DIALER_EV_CONNECT, 0)->agent;
+	uint32_t a2 = a1 == 1 ? 2 : 1;
+	/* the other agent is taken by an inbound call: the core hears it late */
+	assert_int_equal(dialer_agent_away(d, a2, t + 1050), 0);
+	assert_int_equal(dialer_call_answered(d, c2, t + 1100), 0); /* waits */
+	assert_int_equal(count(0, DIALER_EV_CONNECT), 1);
+	/* the router gives c2 to a1, whose phone never got c1 */
+	uint32_t mark = n_evs;
+	assert_int_equal(dialer_call_agent(d, c2, a1, t + 1200), 0);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 0)->call, c2);
+	assert_int_equal(find(mark, DIALER_EV_CONNECT, 0)->agent, a1);
+	struct dialer_report rep;
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 1300, &rep), 0);
+	assert_int_equal(rep.connected, 1);
+	assert_int_equal(rep.waiting, 1);
+	assert_int_equal(rep.agents_busy, 1);
+	/* c1 finds nobody within its safe-harbour time (from its own answer) */
+	dialer_advance(d, t + 2999);
+	assert_int_equal(count(mark, DIALER_EV_SAFE_HARBOUR), 0);
+	dialer_advance(d, t + 3000);
+	assert_int_equal(count(mark, DIALER_EV_SAFE_HARBOUR), 1);
+	assert_int_equal(find(mark, DIALER_EV_SAFE_HARBOUR, 0)->call, c1);
+	const struct rec *r = find(mark, DIALER_EV_RESULT, 0);
+	assert_int_equal(r->lead, l1);
+	assert_int_equal(r->result, DIALER_R_ABANDONED);
+	assert_int_equal(dialer_campaign_report(d, CAMP, t + 3000, &rep), 0);
+	assert_int_equal(rep.win_live, 2); /* each answer once */
+	assert_int_equal(rep.win_abandoned, 1);
+	assert_int_equal(rep.abandoned, 1);
+	assert_int_equal(rep.connected, 1);
+	/* a call put back is connected when an agent frees up in time */
+	dialer_free(d);
+}
+
+/* An agent previewing answers the router's call: the preview ends, the lead goes back. */
+static void test_call_agent_previewing(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	cp.mode = DIALER_PREVIEW;
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero"};
+	struct dialer *d = make(&cp, z, NULL, 2);
+	int64_t t = 10 * HOUR_MS;
+	for (uint32_t a = 1; a <= 2; a++) {
+		assert_int_equal(dialer_agent_add(d, a, CAMP, false, t), 0);
+		assert_int_equal(dialer_agent_ready(d, a, t), 0);
+	}
+	uint32_t lead1, lead2;
+	uint64_t c1;
+	assert_int_equal(dialer_preview_next(d, 1, t, &lead1), 0);
+	assert_int_equal(dialer_preview_dial(d, 1, t + 100, &c1), 0);
+	assert_int_equal(dialer_preview_next(d, 2, t + 200, &lead2), 0);
+	assert_int_equal(dialer_call_answered(d, c1, t + 1000), 0);
+	assert_int_equal(find(0, DIALER_EV_CONNECT, 0)->agent, 1);
+	/* agent 2, looking at lead2, is rung for c1 and answers */
+	assert_int_equal(dialer_call_agent(d, c1, 2, t + 1500), 0);
+	assert_int_equal(find(0, DIALER_EV_CONNECT, 1)->agent, 2);
+	assert_int_equal(dialer_preview_dial(d, 2, t + 1600, NULL), EBUSY);
+	struct dialer_why w;
+	assert_int_equal(dialer_campaign_why(d, CAMP, t + 1600, &w), 0);
+	assert_int_equal(w.in_call, 1); /* lead1; lead2 is dialable again */
+	assert_int_equal(w.dialable, 1);
+	/* agent 1 (not rung) may preview it */
+	assert_int_equal(dialer_agent_ready(d, 1, t + 1700), 0);
+	uint32_t again;
+	assert_int_equal(dialer_preview_next(d, 1, t + 1800, &again), 0);
+	assert_int_equal(again, lead2);
+	dialer_free(d);
+}
+
+/* Disposition codes named like results map to them. */
+static void test_result_for_code(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *code;
+		int r;
+	} ok[] = {
+	    {"completed", DIALER_R_COMPLETED},
+	    {"CALLBACK", DIALER_R_CALLBACK},
+	    {"not_interested", DIALER_R_NOT_INTERESTED},
+	    {"Wrong Number", DIALER_R_WRONG_NUMBER},
+	    {"no-answer", DIALER_R_NO_ANSWER},
+	    {"busy", DIALER_R_BUSY},
+	    {"failed", DIALER_R_FAILED},
+	    {"do_not_call", DIALER_R_DNC},
+	    {"DNC", DIALER_R_DNC},
+	    {" busy ", DIALER_R_BUSY},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		enum dialer_result r = DIALER_R_NONE;
+		assert_int_equal(dialer_result_for_code(ok[i].code, &r), 0);
+		assert_int_equal(r, ok[i].r);
+	}
+	static const char *const no[] = {"abandoned", "none", "sale", "", "completed-ok", NULL};
+	for (int i = 0; no[i]; i++) {
+		enum dialer_result r;
+		assert_int_equal(dialer_result_for_code(no[i], &r), ENOENT);
+	}
+	enum dialer_result r;
+	assert_int_equal(dialer_result_for_code(NULL, &r), ENOENT);
+}
+
 static void test_preview_and_callback(void **state)
 {
 	(void)state;
@@ -575,6 +756,30 @@ static void test_blended(void **state)
 	assert_int_equal(rep.ringing, 2);
 	assert_int_equal(rep.agents_free, 2);
 	dialer_free(d);
+
+	/* the campaign's own rule wins over the dialer's, and changes while it runs */
+	d = make(&cp, z, NULL, 4);
+	for (uint32_t a = 1; a <= 2; a++) {
+		assert_int_equal(dialer_agent_add(d, a, CAMP, true, t), 0);
+		assert_int_equal(dialer_agent_ready(d, a, t), 0);
+	}
+	struct dialer_blend_rule own = {.min_sl = 0.95, .reserve = 0};
+	assert_int_equal(dialer_campaign_set_blend(d, CAMP, &own), 0);
+	assert_int_equal(dialer_campaign_set_blend(d, CAMP + 1, &own), ENOENT);
+	struct dialer_blend_rule bad = {.min_sl = 1.5};
+	assert_int_equal(dialer_campaign_set_blend(d, CAMP, &bad), EINVAL);
+	dialer_set_inbound_sl(d, 0.9, t + 1000); /* safe by the dialer's 0.8, not by 0.95 */
+	dialer_advance(d, t + 1000);
+	assert_int_equal(count(0, DIALER_EV_DIAL), 0);
+	own.min_sl = 0.5;
+	own.reserve = 1;
+	assert_int_equal(dialer_campaign_set_blend(d, CAMP, &own), 0);
+	dialer_advance(d, t + 2000);
+	assert_int_equal(count(0, DIALER_EV_DIAL), 1);
+	assert_int_equal(dialer_campaign_set_blend(d, CAMP, NULL), 0); /* the dialer's: reserve 0 */
+	dialer_advance(d, t + 3000);
+	assert_int_equal(count(0, DIALER_EV_DIAL), 2);
+	dialer_free(d);
 }
 
 /* A custom profile: its own hours, ring time, lock-out and limit; DNC imported into the global
@@ -683,6 +888,10 @@ int main(void)
 	    TEST(test_abandon_and_uk_lockout),
 	    TEST(test_call_lost),
 	    TEST(test_call_agent),
+	    TEST(test_call_agent_swap),
+	    TEST(test_result_for_code),
+	    TEST(test_call_agent_requeue),
+	    TEST(test_call_agent_previewing),
 	    TEST(test_preview_and_callback),
 	    TEST(test_personal_callback),
 	    TEST(test_blended),

@@ -297,6 +297,31 @@ static void expect_err(const char *doc, const char *want_msg)
 
 #define NODE_MAIN(body) "{\"start\": \"main\", \"nodes\": {\"main\": " body "}}"
 
+/* An "agent" choice: the runner ends with IVR_ACT_AGENT naming the extension; only digits. */
+static void agent_choice(void **state)
+{
+	(void)state;
+	static const char doc[] = NODE_MAIN("{\"type\": \"menu\", \"prompts\": [\"p\"], "
+					    "\"choices\": {\"4\": {\"agent\": \"1002\"}}}");
+	struct ivr_menu m;
+	char err[IVR_ERR_MAX] = "";
+	assert_int_equal(ivr_menu_parse(doc, strlen(doc), &m, err, sizeof(err)), 0);
+	assert_int_equal(m.nodes[0].choice[ivr_key_index('4')].kind, IVR_DEST_AGENT);
+	struct ivr_run *r;
+	assert_int_equal(ivr_run_alloc(&r, &m, 0), 0);
+	want(r, IVR_ACT_PLAY, "p", NULL);
+	assert_int_equal(ivr_run_digit(r, '4', 10), 0);
+	struct ivr_action a;
+	do
+		assert_true(ivr_run_action(r, &a));
+	while (a.kind == IVR_ACT_STOP);
+	assert_int_equal(a.kind, IVR_ACT_AGENT);
+	assert_string_equal(a.number, "1002");
+	assert_true(ivr_run_finished(r));
+	ivr_run_free(r);
+	ivr_menu_clear(&m);
+}
+
 static void malformed(void **state)
 {
 	(void)state;
@@ -316,6 +341,10 @@ static void malformed(void **state)
 	expect_err(
 	    NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"transfer\": \"030 1234\"}}}"),
 	    "field \"transfer\": must be an E.164 number");
+	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"10a2\"}}}"),
+		   "field \"agent\": must be an agent's extension");
+	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"\"}}}"),
+		   "field \"agent\": must be an agent's extension");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 0}}}"),
 		   "key \"1\": field \"queue\": must be a queue id");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": \"7\"}}}"),
@@ -502,6 +531,7 @@ int main(void)
 	    TEST(play_and_record_nodes),
 	    TEST(callback_choice),
 	    TEST(silent_menu_chain),
+	    TEST(agent_choice),
 	    TEST(malformed),
 	    TEST(check_rejects),
 	    TEST(mutations),

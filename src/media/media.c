@@ -335,17 +335,25 @@ void leg_unlatch(struct media_leg *l)
 }
 
 static void leg_destroy(struct media_leg *l);
+static void sock_close(struct msock *ms);
 
 /*
  * One datagram per readiness: RTP legs mostly hold one packet when the loop
  * looks, and libre's epoll is level-triggered, so anything more comes back at
- * once (a batched recvmmsg costs a failed second read per call here).
+ * once (a batched recvmmsg costs a failed second read per call here). An idle
+ * pooled socket drops what still arrives for its last leg.
  */
 static void leg_recv_h(int flags, void *arg)
 {
 	(void)flags;
-	struct media_leg *l = arg;
-	struct media *m = l->m;
+	struct msock *ms = arg;
+	struct media *m = ms->m;
+	struct media_leg *l = ms->leg;
+	if (!l) {
+		if (recv(ms->fd, m->buf, sizeof(m->buf), MSG_DONTWAIT) >= 0)
+			m->dropped++;
+		return;
+	}
 	m->mh.msg_namelen = sizeof(m->from);
 	ssize_t n = recvmsg(l->fd, &m->mh, MSG_DONTWAIT);
 	if (n < 0)
@@ -363,10 +371,10 @@ static void leg_recv_h(int flags, void *arg)
 static void leg_rtcp_h(int flags, void *arg)
 {
 	(void)flags;
-	struct media_leg *l = arg;
+	struct msock *ms = arg;
 	uint8_t buf[MEDIA_PKT_MAX];
-	if (recv(l->rtcp_fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-		l->st.rtcp_rx++;
+	if (recv(ms->rtcp_fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0 && ms->leg)
+		ms->leg->st.rtcp_rx++;
 }
 
 /* --- the media --- */
@@ -380,6 +388,8 @@ void media_config_default(struct media_config *cfg)
 	    .port_max = 20000,
 	    .sock_buf = 256 * 1024,
 	    .tos = 0xb8,
+	    .pool_max = 4096,
+	    .pool_quiet_ms = 500,
 	};
 }
 
@@ -412,6 +422,7 @@ int media_alloc(struct media **mp, const struct media_config *cfg)
 	m->cfg.sdp_addr = m->sdp_addr;
 	m->port_next = first_even(cfg->port_min);
 	dlist_init(&m->legs);
+	dlist_init(&m->pool);
 	dlist_init(&m->sources);
 	dlist_init(&m->clips);
 	dlist_init(&m->done);
@@ -447,6 +458,11 @@ void media_free(struct media *m)
 		return;
 	while (!dlist_empty(&m->legs))
 		leg_destroy(container_of(dlist_first(&m->legs), struct media_leg, le));
+	while (!dlist_empty(&m->pool)) {
+		struct msock *ms = container_of(dlist_first(&m->pool), struct msock, le);
+		dlist_unlink(&ms->le);
+		sock_close(ms);
+	}
 	while (!dlist_empty(&m->sources))
 		media_source_close(container_of(dlist_first(&m->sources), struct media_source, le));
 	clips_free(m);
@@ -509,12 +525,17 @@ static int bind_udp(struct media *m, uint16_t port, int *fdp)
 	return 0;
 }
 
-/* The next free even port and the odd one after it, round robin over the range. */
-static int bind_pair(struct media *m, int *rtp, int *rtcp, uint16_t *port)
+/*
+ * The next free even port and the odd one after it, round robin over the range,
+ * trying at most `tries` pairs.
+ */
+static int bind_pair(struct media *m, uint32_t tries, int *rtp, int *rtcp, uint16_t *port)
 {
 	uint32_t lo = first_even(m->cfg.port_min), hi = m->cfg.port_max;
 	uint32_t pairs = (hi - lo) / 2;
-	for (uint32_t i = 0; i < pairs; i++) {
+	if (tries > pairs)
+		tries = pairs;
+	for (uint32_t i = 0; i < tries; i++) {
 		uint16_t p = m->port_next;
 		m->port_next = (uint32_t)p + 2 + 1 < hi ? (uint16_t)(p + 2) : (uint16_t)lo;
 		if ((uint32_t)p + 1 >= hi)
@@ -537,6 +558,91 @@ static int bind_pair(struct media *m, int *rtp, int *rtcp, uint16_t *port)
 	return EADDRINUSE;
 }
 
+/* --- the socket pool --- */
+
+static void sock_close(struct msock *ms)
+{
+	fd_close(ms->fd);
+	close(ms->fd);
+	fd_close(ms->rtcp_fd);
+	close(ms->rtcp_fd);
+	sb_free(ms);
+}
+
+static struct msock *pool_take(struct media *m)
+{
+	struct msock *ms = container_of(dlist_first(&m->pool), struct msock, le);
+	dlist_unlink(&ms->le);
+	m->npool--;
+	return ms;
+}
+
+/* A new pair, bound and watched by the loop. */
+static int sock_open(struct media *m, struct msock **sp)
+{
+	struct msock *ms = sb_zalloc(sizeof(*ms));
+	if (!ms)
+		return ENOMEM;
+	ms->m = m;
+	dlist_init(&ms->le);
+	/* with pairs in the pool, give up after a few ports in use rather than walk
+	 * a range the pool itself fills */
+	uint32_t tries = dlist_empty(&m->pool) ? UINT32_MAX : 16;
+	int err = bind_pair(m, tries, &ms->fd, &ms->rtcp_fd, &ms->port);
+	if (err)
+		goto out;
+	err = fd_listen(ms->fd, FD_READ, leg_recv_h, ms);
+	if (err)
+		goto out_close;
+	err = fd_listen(ms->rtcp_fd, FD_READ, leg_rtcp_h, ms);
+	if (err) {
+		fd_close(ms->fd);
+		goto out_close;
+	}
+	*sp = ms;
+	return 0;
+out_close:
+	close(ms->fd);
+	close(ms->rtcp_fd);
+out:
+	sb_free(ms);
+	return err;
+}
+
+static int sock_get(struct media *m, struct msock **sp)
+{
+	if (!dlist_empty(&m->pool)) {
+		const struct msock *old = container_of(dlist_first(&m->pool), struct msock, le);
+		if (mono_ns() - old->idle_ns >= (int64_t)m->cfg.pool_quiet_ms * 1000000) {
+			*sp = pool_take(m);
+			return 0;
+		}
+	}
+	int err = sock_open(m, sp);
+	if ((err == EADDRINUSE || err == EMFILE || err == ENFILE) && !dlist_empty(&m->pool)) {
+		*sp = pool_take(m); /* short of ports or descriptors: the quietest we have */
+		return 0;
+	}
+	return err;
+}
+
+/* The leg is gone: its pair goes idle in the pool (or is closed when the pool is full). */
+static void sock_put(struct media *m, struct msock *ms, bool connected)
+{
+	ms->leg = NULL;
+	if (m->npool >= m->cfg.pool_max) {
+		sock_close(ms);
+		return;
+	}
+	if (connected) { /* accept from anyone again: the idle handler drains it */
+		struct sockaddr any = {.sa_family = AF_UNSPEC};
+		connect(ms->fd, &any, sizeof(any));
+	}
+	ms->idle_ns = mono_ns();
+	dlist_append(&m->pool, &ms->le);
+	m->npool++;
+}
+
 int media_leg_alloc(struct media_leg **lp, struct media *m)
 {
 	if (!lp || !m)
@@ -545,18 +651,12 @@ int media_leg_alloc(struct media_leg **lp, struct media *m)
 	if (!l)
 		return ENOMEM;
 	l->m = m;
-	l->fd = l->rtcp_fd = -1;
-	int err = bind_pair(m, &l->fd, &l->rtcp_fd, &l->port);
+	int err = sock_get(m, &l->sock);
 	if (err)
 		goto out;
-	err = fd_listen(l->fd, FD_READ, leg_recv_h, l);
-	if (err)
-		goto out_close;
-	err = fd_listen(l->rtcp_fd, FD_READ, leg_rtcp_h, l);
-	if (err) {
-		fd_close(l->fd);
-		goto out_close;
-	}
+	l->sock->leg = l;
+	l->fd = l->sock->fd;
+	l->port = l->sock->port;
 	l->pref = MEDIA_PCMU;
 	l->codec = MEDIA_CODEC_NONE;
 	l->tev_pt = -1;
@@ -568,9 +668,6 @@ int media_leg_alloc(struct media_leg **lp, struct media *m)
 	m->nlegs++;
 	*lp = l;
 	return 0;
-out_close:
-	close(l->fd);
-	close(l->rtcp_fd);
 out:
 	sb_free(l);
 	return err;
@@ -618,10 +715,7 @@ static void leg_destroy(struct media_leg *l)
 	if (l->rec)
 		rec_leg_gone(l);
 	dlist_unlink(&l->done_le);
-	fd_close(l->fd);
-	close(l->fd);
-	fd_close(l->rtcp_fd);
-	close(l->rtcp_fd);
+	sock_put(m, l->sock, l->connected);
 	leg_sdp_free(l);
 	dlist_unlink(&l->le);
 	m->nlegs--;

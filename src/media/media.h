@@ -46,9 +46,13 @@ struct media_config {
 	uint16_t port_max;
 	int sock_buf; /* socket receive/send buffer bytes (0: the system's default) */
 	int tos;      /* IP TOS / traffic class of RTP (0xb8 = DSCP EF; -1: leave as is) */
+	/* idle socket pairs kept for the next legs (0: close at once), and how long a
+	 * freed pair stays idle before a new leg takes it */
+	unsigned pool_max;
+	unsigned pool_quiet_ms;
 };
 
-/* 127.0.0.1, ports 10000-20000, 256 KiB buffers, DSCP EF. */
+/* 127.0.0.1, ports 10000-20000, 256 KiB buffers, DSCP EF, a pool of 4096 pairs quiet 500 ms. */
 void media_config_default(struct media_config *cfg);
 /* Returns 0, EINVAL (bad address or range), or an errno from the clock's timerfd. */
 int media_alloc(struct media **mp, const struct media_config *cfg);
@@ -72,7 +76,12 @@ void media_source_close(struct media_source *s);
 
 /* --- legs --- */
 
-/* Binds the next free even port of the range (EADDRINUSE when none is left). */
+/*
+ * Takes the oldest idle socket pair of the pool once it has been quiet for
+ * pool_quiet_ms, else binds the next free even port of the range; when the range
+ * (or the descriptor table) is exhausted, takes the oldest idle pair anyway.
+ * EADDRINUSE when no port is left and the pool is empty.
+ */
 int media_leg_alloc(struct media_leg **lp, struct media *m);
 /* Ends its bridge (the other leg hears nothing), stops its player, closes its sockets. */
 void media_leg_free(struct media_leg *l);

@@ -55,6 +55,21 @@ struct media_source {
 	bool have_enc[2];
 };
 
+/*
+ * A leg's RTP and RTCP sockets. They outlive their leg: a freed leg's pair goes to
+ * the media's pool (registered with the loop all along, drained while idle) and the
+ * next leg takes it once it has been quiet for cfg.pool_quiet_ms, which saves the
+ * socket, bind, setsockopt, epoll_ctl and close calls of every leg.
+ */
+struct msock {
+	struct dlist le; /* in media.pool while idle */
+	struct media *m;
+	struct media_leg *leg; /* NULL while idle */
+	int fd, rtcp_fd;
+	uint16_t port;
+	int64_t idle_ns; /* when it went to the pool */
+};
+
 enum hear { HEAR_NOTHING = 0, HEAR_BRIDGE, HEAR_SOURCE, HEAR_ONCE, HEAR_MIX };
 
 struct media_leg {
@@ -97,7 +112,7 @@ struct media_leg {
 
 	/* cold */
 	struct dlist le; /* in media.legs */
-	int rtcp_fd;
+	struct msock *sock;
 	uint16_t port;
 	void *arg;
 	struct sdp_session *sess;
@@ -116,6 +131,8 @@ struct media {
 	struct sa bind_sa, sdp_sa;
 	uint16_t port_next;
 	struct dlist legs, sources, clips;
+	struct dlist pool; /* idle socket pairs, oldest first */
+	unsigned npool;
 	unsigned nlegs, nbridges, nplayers, nsources;
 
 	/* the media clock */

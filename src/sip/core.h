@@ -34,8 +34,8 @@ enum {
 	CONNS_BITS = 10,
 	MAX_TRANSACTIONS = 600000, /* beyond: new requests get 503 (stateless) */
 	MAX_CONNS = 4096,
-	MAX_REG_CONTACTS = 16,	 /* Contact values in one REGISTER */
-	MAX_ID = 256,		 /* Call-ID, tags and branches longer than this: 400 */
+	MAX_REG_CONTACTS = 16, /* Contact values in one REGISTER */
+	MAX_ID = 256,	       /* Call-ID, tags and branches longer than this: 400 */
 	TAG_LEN = 16,
 };
 
@@ -57,7 +57,7 @@ enum sipx_method {
 	M_MESSAGE,
 };
 
-#define SIPX_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, INFO, REFER"
+#define SIPX_ALLOW     "INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER, UPDATE, INFO, REFER"
 #define SIPX_SUPPORTED "timer"
 
 /* Where a message goes: a transport and an address (TCP: the peer of a connection). */
@@ -169,9 +169,9 @@ struct sipx_leg {
 	void *arg;
 	uint8_t state;
 	bool inbound;
-	bool released;	/* the controller let go */
-	bool reported;	/* the terminal event went out */
-	bool reaped;	/* on s->reap */
+	bool released; /* the controller let go */
+	bool reported; /* the terminal event went out */
+	bool reaped;   /* on s->reap */
 	bool in_hash;
 	bool bye_pending;    /* send BYE once the 2xx is ACKed (or its ACK timed out) */
 	bool cancel_pending; /* outbound: send CANCEL once a provisional arrives */
@@ -192,7 +192,8 @@ struct sipx_leg {
 	char ltag[TAG_LEN + 1];
 	char *rtag;
 	char *lhdr;    /* our From (outbound) / To (inbound) value, tag included */
-	char *rhdr;    /* the far end's value (inbound: its From, tag included; outbound: To without tag) */
+	char *rhdr;    /* the far end's value (inbound: its From, tag included; outbound: To without
+			  tag) */
 	char *rtarget; /* remote target URI */
 	char *route;   /* Route header value for our in-dialog requests, NULL when none */
 	char *rr;      /* inbound: Record-Route lines for our dialog-creating responses */
@@ -249,6 +250,8 @@ struct sipx {
 	struct wheel *wheel;
 	int tfd;
 	struct udp_sock *us;
+	int ufd;	      /* its descriptor: we read (recvmmsg) and send on it ourselves */
+	struct udp_batch *ub; /* transport.c: the receive buffers */
 	struct sa udp_laddr;
 	char udp_host[SIPX_ADDR_MAX]; /* host:port for Via / Contact */
 	struct tcp_sock *ts;
@@ -259,12 +262,12 @@ struct sipx {
 	size_t nconns;
 	struct reg *reg;
 	struct limit *limit;
-	uint8_t hkey[16];		/* SipHash key for hash tables and ids */
-	uint8_t nkey[DIGEST_KEY_LEN];	/* nonce MAC key */
+	uint8_t hkey[16];	      /* SipHash key for hash tables and ids */
+	uint8_t nkey[DIGEST_KEY_LEN]; /* nonce MAC key */
 	uint64_t seq;
-	struct mbuf *tx;	/* scratch for messages we build */
-	struct mbuf *hx;	/* scratch for response heads */
-	int depth;		/* nesting of top-level entries */
+	struct mbuf *tx; /* scratch for messages we build */
+	struct mbuf *hx; /* scratch for response heads */
+	int depth;	 /* nesting of top-level entries */
 	struct sipx_stats st;
 };
 
@@ -274,7 +277,8 @@ void sipx_id(struct sipx *s, char *out, size_t size); /* a random-looking token 
 /* The To tag of a stateless answer: the same for every retransmission of the request. */
 void sipx_tag_for(const struct sipx *s, const struct rx *rx, char *out, size_t size);
 void sipx_enter(struct sipx *s);
-void sipx_leave(struct sipx *s); /* frees what was queued for reaping when the outermost entry ends */
+void sipx_leave(
+    struct sipx *s); /* frees what was queued for reaping when the outermost entry ends */
 void sipx_recv(struct sipx *s, struct rx *rx);
 enum sipx_method sipx_method_of(const struct pl *met);
 const char *sipx_reason(uint16_t code);

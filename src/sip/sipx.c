@@ -1,11 +1,14 @@
-/* sipx: the stack's life cycle, its clock, request dispatch, OPTIONS, the registrar and digest checks. */
+/* sipx: the stack's life cycle, its clock, request dispatch, OPTIONS, the registrar and digest
+ * checks. */
 #include "sip/core.h"
 #include "sip/scan.h"
 #include "base/clock.h"
 #include "base/mem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/timerfd.h>
@@ -57,6 +60,54 @@ void sipx_id(struct sipx *s, char *out, size_t size)
 	uint64_t n = ++s->seq;
 	uint64_t h = sipx_hash(s, &n, sizeof(n));
 	snprintf(out, size, "%016llx", (unsigned long long)h);
+}
+
+/*
+ * libre's rand_u64, rand_u32 and rand_u16, replaced. libre 1.1.0's sip_msg_decode()
+ * draws a random 64-bit tag for every message it parses (for its own transactions,
+ * which we do not use) through rand_u64() -> OpenSSL RAND_bytes(), about 1.5 us a
+ * call here, and every SDP session and RTP stream draws a few more: 8 % of the loop
+ * thread's time per bridged call (docs/internals/sip.md). libre calls them through
+ * its PLT, so the definitions in our executable take their place for every caller
+ * in the process; the values still come from a CSPRNG (libsodium's, seeded by the
+ * kernel), drawn 32 words at a time into a per-thread buffer. The child of a fork
+ * (the buffer would repeat the parent's) starts with an empty buffer. Where libre
+ * binds the symbol internally, its own version keeps being used: only slower.
+ */
+static _Thread_local uint64_t rnd_buf[32];
+static _Thread_local unsigned rnd_left;
+static pthread_once_t rnd_once = PTHREAD_ONCE_INIT;
+
+static void rnd_forked(void)
+{
+	rnd_left = 0;
+}
+
+static void rnd_setup(void)
+{
+	if (sodium_init() < 0)
+		abort(); /* no kernel randomness: nothing in SIP can be trusted */
+	pthread_atfork(NULL, NULL, rnd_forked);
+}
+
+uint64_t rand_u64(void)
+{
+	if (!rnd_left) {
+		pthread_once(&rnd_once, rnd_setup);
+		randombytes_buf(rnd_buf, sizeof(rnd_buf));
+		rnd_left = sizeof(rnd_buf) / sizeof(rnd_buf[0]);
+	}
+	return rnd_buf[--rnd_left];
+}
+
+uint32_t rand_u32(void)
+{
+	return (uint32_t)rand_u64();
+}
+
+uint16_t rand_u16(void)
+{
+	return (uint16_t)rand_u64();
 }
 
 int64_t sipx_now(const struct sipx *s)
@@ -117,8 +168,8 @@ static int clock_start(struct sipx *s)
 	if (s->tfd < 0)
 		return errno;
 	struct itimerspec its = {
-		.it_interval = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L},
-		.it_value = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L},
+	    .it_interval = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L},
+	    .it_value = {.tv_sec = 0, .tv_nsec = TICK_MS * 1000000L},
 	};
 	if (timerfd_settime(s->tfd, 0, &its, NULL) < 0)
 		return errno;
@@ -160,6 +211,7 @@ int sipx_alloc(struct sipx **sp, const struct sipx_config *cfg)
 		return ENOMEM;
 	int err = ENOMEM;
 	s->tfd = -1;
+	s->ufd = -1;
 	s->cfg = *cfg;
 	dlist_init(&s->legs_all);
 	dlist_init(&s->reap);
@@ -186,11 +238,11 @@ int sipx_alloc(struct sipx **sp, const struct sipx_config *cfg)
 	if (reg_alloc(&s->reg, s->wheel, cfg->max_contacts, binding_h, s))
 		goto out;
 	struct limit_policy lp = {
-		.free_failures = cfg->auth_free_failures,
-		.base_ms = cfg->auth_backoff_ms,
-		.cap_ms = cfg->auth_backoff_cap_ms,
-		.forget_ms = (int64_t)cfg->auth_forget_s * 1000,
-		.max_entries = 16384,
+	    .free_failures = cfg->auth_free_failures,
+	    .base_ms = cfg->auth_backoff_ms,
+	    .cap_ms = cfg->auth_backoff_cap_ms,
+	    .forget_ms = (int64_t)cfg->auth_forget_s * 1000,
+	    .max_entries = 16384,
 	};
 	if (limit_alloc(&s->limit, &lp))
 		goto out;
@@ -271,11 +323,20 @@ enum sipx_method sipx_method_of(const struct pl *met)
 		const char *name;
 		enum sipx_method m;
 	} tab[] = {
-		{"INVITE", M_INVITE},	{"ACK", M_ACK},		{"BYE", M_BYE},
-		{"CANCEL", M_CANCEL},	{"OPTIONS", M_OPTIONS}, {"REGISTER", M_REGISTER},
-		{"UPDATE", M_UPDATE},	{"INFO", M_INFO},	{"REFER", M_REFER},
-		{"PRACK", M_PRACK},	{"SUBSCRIBE", M_SUBSCRIBE}, {"NOTIFY", M_NOTIFY},
-		{"PUBLISH", M_PUBLISH}, {"MESSAGE", M_MESSAGE},
+	    {"INVITE", M_INVITE},
+	    {"ACK", M_ACK},
+	    {"BYE", M_BYE},
+	    {"CANCEL", M_CANCEL},
+	    {"OPTIONS", M_OPTIONS},
+	    {"REGISTER", M_REGISTER},
+	    {"UPDATE", M_UPDATE},
+	    {"INFO", M_INFO},
+	    {"REFER", M_REFER},
+	    {"PRACK", M_PRACK},
+	    {"SUBSCRIBE", M_SUBSCRIBE},
+	    {"NOTIFY", M_NOTIFY},
+	    {"PUBLISH", M_PUBLISH},
+	    {"MESSAGE", M_MESSAGE},
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!pl_strcmp(met, tab[i].name))
@@ -286,34 +347,62 @@ enum sipx_method sipx_method_of(const struct pl *met)
 const char *sipx_reason(uint16_t code)
 {
 	switch (code) {
-	case 100: return "Trying";
-	case 180: return "Ringing";
-	case 183: return "Session Progress";
-	case 200: return "OK";
-	case 202: return "Accepted";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Unsupported URI Scheme";
-	case 420: return "Bad Extension";
-	case 422: return "Session Interval Too Small";
-	case 423: return "Interval Too Brief";
-	case 480: return "Temporarily Unavailable";
-	case 481: return "Call/Transaction Does Not Exist";
-	case 482: return "Loop Detected";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 491: return "Request Pending";
-	case 500: return "Server Internal Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 513: return "Message Too Large";
-	case 603: return "Decline";
+	case 100:
+		return "Trying";
+	case 180:
+		return "Ringing";
+	case 183:
+		return "Session Progress";
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Unsupported URI Scheme";
+	case 420:
+		return "Bad Extension";
+	case 422:
+		return "Session Interval Too Small";
+	case 423:
+		return "Interval Too Brief";
+	case 480:
+		return "Temporarily Unavailable";
+	case 481:
+		return "Call/Transaction Does Not Exist";
+	case 482:
+		return "Loop Detected";
+	case 486:
+		return "Busy Here";
+	case 487:
+		return "Request Terminated";
+	case 488:
+		return "Not Acceptable Here";
+	case 491:
+		return "Request Pending";
+	case 500:
+		return "Server Internal Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 513:
+		return "Message Too Large";
+	case 603:
+		return "Decline";
 	default:
 		if (code < 200)
 			return "Session Progress";
@@ -475,8 +564,8 @@ static size_t src_key(const struct sa *src, uint8_t key[16])
 }
 
 static enum auth_result auth_check(struct sipx *s, const struct rx *rx, enum sip_hdrid hdr,
-				   const char *user, bool known, const char *realm,
-				   const char *ha1, int64_t *delay)
+				   const char *user, bool known, const char *realm, const char *ha1,
+				   int64_t *delay)
 {
 	struct digest_cred cred;
 	struct auth_find f = {.realm = realm, .cred = &cred};
@@ -508,8 +597,8 @@ static enum auth_result auth_check(struct sipx *s, const struct rx *rx, enum sip
 }
 
 /* Answers a failed authentication on st (challenge, 403 or 400), delayed during back-off. */
-static void auth_answer(struct sipx *s, struct strans *st, const struct rx *rx,
-			enum auth_result r, bool proxy, const char *realm, int64_t delay)
+static void auth_answer(struct sipx *s, struct strans *st, const struct rx *rx, enum auth_result r,
+			bool proxy, const char *realm, int64_t delay)
 {
 	struct rhead h;
 	char extra[256];
@@ -529,9 +618,8 @@ static void auth_answer(struct sipx *s, struct strans *st, const struct rx *rx,
 	} else {
 		code = r == AUTH_BAD ? 400 : 403;
 	}
-	if (bld_resp(s, &h, code,
-		     r == AUTH_BAD ? "Bad Authorization Header" : sipx_reason(code), st->totag,
-		     extra[0] ? extra : NULL, NULL, NULL, 0))
+	if (bld_resp(s, &h, code, r == AUTH_BAD ? "Bad Authorization Header" : sipx_reason(code),
+		     st->totag, extra[0] ? extra : NULL, NULL, NULL, 0))
 		return;
 	if (delay > 0)
 		st_send_delayed(st, code, delay);
@@ -618,7 +706,7 @@ static void on_register(struct sipx *s, const struct rx *rx, struct strans *st)
 		memset(ha1, 0, sizeof(ha1));
 	}
 	enum auth_result r =
-		auth_check(s, rx, SIP_HDR_AUTHORIZATION, user, known, realm, ha1, &delay);
+	    auth_check(s, rx, SIP_HDR_AUTHORIZATION, user, known, realm, ha1, &delay);
 	if (r != AUTH_OK) {
 		auth_answer(s, st, rx, r, false, realm, delay);
 		return;
@@ -635,8 +723,8 @@ static void on_register(struct sipx *s, const struct rx *rx, struct strans *st)
 	}
 	sip_msg_hdr_apply(msg, true, SIP_HDR_CONTACT, contact_h, &a);
 	if (a.bad || (a.star && (a.n || !a.has_hdr_expires || a.hdr_expires != 0))) {
-		if (!bld_resp(s, &h, 400, a.star ? "Bad Contact: *" : "Bad Contact", st->totag, NULL,
-			      NULL, NULL, 0))
+		if (!bld_resp(s, &h, 400, a.star ? "Bad Contact: *" : "Bad Contact", st->totag,
+			      NULL, NULL, NULL, 0))
 			st_send(st, 400);
 		return;
 	}
@@ -687,8 +775,8 @@ static void on_invite(struct sipx *s, const struct rx *rx, struct strans *st)
 		pl_strcpy(&msg->from.uri.user, user, sizeof(user));
 		if (s->cfg.credentials(s->cfg.arg, user, realm, ha1) == 0) {
 			int64_t delay;
-			enum auth_result r = auth_check(s, rx, SIP_HDR_PROXY_AUTHORIZATION, user, true,
-							realm, ha1, &delay);
+			enum auth_result r = auth_check(s, rx, SIP_HDR_PROXY_AUTHORIZATION, user,
+							true, realm, ha1, &delay);
 			if (r != AUTH_OK) {
 				auth_answer(s, st, rx, r, true, realm, delay);
 				return;

@@ -6,10 +6,27 @@
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 enum {
 	CONN_IDLE_CHECK_MS = 60000,
 	TCP_RX_CHUNK = 8192,
+	UDP_BATCH = 16, /* datagrams read per readiness of the UDP socket */
+};
+
+/*
+ * The UDP socket's receive side. libre's udp_listen reads one datagram per
+ * readiness into a freshly allocated mbuf; we take the descriptor over and read
+ * up to UDP_BATCH datagrams with one recvmmsg into buffers we keep, so a loaded
+ * loop makes fewer epoll_wait and allocation calls per message. A buffer still
+ * referenced after its message was handled (sip_msg_decode keeps a reference in
+ * the message) is replaced.
+ */
+struct udp_batch {
+	struct mbuf *mb[UDP_BATCH];
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
 };
 
 void tp_addr_str(const struct sa *a, char *buf, size_t size)
@@ -55,8 +72,7 @@ int tp_send(struct sipx *s, const struct dest *d, const char *buf, size_t len)
 	if (d->tp == SIPX_UDP) {
 		if (!s->us)
 			return ENOTSUP;
-		struct mbuf mb = {.buf = (uint8_t *)(uintptr_t)buf, .size = len, .pos = 0, .end = len};
-		err = udp_send(s->us, &d->addr, &mb);
+		err = sendto(s->ufd, buf, len, 0, &d->addr.u.sa, d->addr.len) < 0 ? errno : 0;
 	} else {
 		if (!s->ts)
 			return ENOTSUP;
@@ -224,7 +240,8 @@ int tp_input(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const stru
 		why = "Content-Length Exceeds Message";
 	else if (!token_ok(&msg->via.branch))
 		why = "Bad Via";
-	else if (sip_msg_hdr_count(msg, SIP_HDR_FROM) != 1 || sip_msg_hdr_count(msg, SIP_HDR_TO) != 1 ||
+	else if (sip_msg_hdr_count(msg, SIP_HDR_FROM) != 1 ||
+		 sip_msg_hdr_count(msg, SIP_HDR_TO) != 1 ||
 		 sip_msg_hdr_count(msg, SIP_HDR_CALL_ID) != 1 ||
 		 sip_msg_hdr_count(msg, SIP_HDR_CSEQ) != 1)
 		why = "Missing Or Repeated From, To, Call-ID or CSeq";
@@ -266,6 +283,64 @@ static void on_udp(const struct sa *src, struct mbuf *mb, void *arg)
 	sipx_enter(s);
 	tp_input(s, mb, SIPX_UDP, src, NULL);
 	sipx_leave(s);
+}
+
+static void udp_batch_free(struct udp_batch *ub)
+{
+	if (!ub)
+		return;
+	for (unsigned i = 0; i < UDP_BATCH; i++)
+		mem_deref(ub->mb[i]);
+	sb_free(ub);
+}
+
+/* Slot i ready for the next read: a buffer of our own, emptied. */
+static int udp_slot(struct sipx *s, unsigned i)
+{
+	struct udp_batch *ub = s->ub;
+	if (ub->mb[i] && mem_nrefs(ub->mb[i]) > 1)
+		ub->mb[i] = mem_deref(ub->mb[i]); /* still held by a message: leave it to it */
+	if (!ub->mb[i] && !(ub->mb[i] = mbuf_alloc(s->cfg.max_message + 1)))
+		return ENOMEM;
+	struct mbuf *mb = ub->mb[i];
+	mb->pos = mb->end = 0;
+	ub->iov[i] = (struct iovec){.iov_base = mb->buf, .iov_len = mb->size};
+	ub->mm[i].msg_hdr = (struct msghdr){.msg_name = &ub->from[i],
+					    .msg_namelen = sizeof(ub->from[i]),
+					    .msg_iov = &ub->iov[i],
+					    .msg_iovlen = 1};
+	ub->mm[i].msg_len = 0;
+	return 0;
+}
+
+static void on_udp_ready(int flags, void *arg)
+{
+	struct sipx *s = arg;
+	struct udp_batch *ub = s->ub;
+	(void)flags;
+	unsigned want = 0;
+	while (want < UDP_BATCH && !udp_slot(s, want))
+		want++;
+	if (!want)
+		return;
+	int n = recvmmsg(s->ufd, ub->mm, want, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		const struct msghdr *h = &ub->mm[i].msg_hdr;
+		struct mbuf *mb = ub->mb[i];
+		struct sa src;
+		if (h->msg_flags & MSG_TRUNC) { /* larger than max_message + 1 */
+			s->st.rx++;
+			s->st.malformed++;
+			continue;
+		}
+		sa_init(&src, AF_UNSPEC);
+		if (h->msg_namelen > sizeof(src.u) || h->msg_namelen < sizeof(struct sockaddr_in))
+			continue;
+		memcpy(&src.u, h->msg_name, h->msg_namelen);
+		src.len = h->msg_namelen;
+		mb->end = ub->mm[i].msg_len;
+		on_udp(&src, mb, s);
+	}
 }
 
 /* --- TCP connections --- */
@@ -318,8 +393,8 @@ static void conn_estab_h(void *arg)
 		return;
 	c->established = true;
 	if (c->pend_len) {
-		struct mbuf mb = {.buf = (uint8_t *)c->pend, .size = c->pend_len, .pos = 0,
-				  .end = c->pend_len};
+		struct mbuf mb = {
+		    .buf = (uint8_t *)c->pend, .size = c->pend_len, .pos = 0, .end = c->pend_len};
 		if (tcp_send(c->tc, &mb))
 			conn_close(c);
 		sb_free(c->pend);
@@ -535,9 +610,16 @@ int tp_init(struct sipx *s)
 			return err;
 		if (s->cfg.udp_sockbuf > 0)
 			udp_sockbuf_set(s->us, s->cfg.udp_sockbuf);
-		/* one byte more than we accept: a larger datagram shows as too large, not truncated */
-		udp_rxsz_set(s->us, s->cfg.max_message + 1);
 		if ((err = udp_local_get(s->us, &s->udp_laddr)))
+			return err;
+		/* our reads replace libre's on the same descriptor; buffers of one byte more
+		 * than we accept: a larger datagram shows as too large, not truncated */
+		s->ufd = udp_sock_fd(s->us, sa_af(&la));
+		if (s->ufd < 0)
+			return EBADF;
+		if (!(s->ub = sb_zalloc(sizeof(*s->ub))))
+			return ENOMEM;
+		if ((err = fd_listen(s->ufd, FD_READ, on_udp_ready, s)))
 			return err;
 		if ((err = host_of(&s->udp_laddr, s->udp_host, sizeof(s->udp_host))))
 			return err;
@@ -560,6 +642,9 @@ void tp_close(struct sipx *s)
 {
 	while (!dlist_empty(&s->conns_all))
 		conn_free(htab_entry(dlist_first(&s->conns_all), struct conn, le));
-	s->us = mem_deref(s->us);
+	s->us = mem_deref(s->us); /* closes ufd, our watch with it */
+	s->ufd = -1;
+	udp_batch_free(s->ub);
+	s->ub = NULL;
 	s->ts = mem_deref(s->ts);
 }

@@ -1,4 +1,5 @@
-/* test_media: the media layer without traffic: configuration, ports, SDP offer/answer and hold, sources, bookkeeping. */
+/* test_media: the media layer without traffic: configuration, ports, SDP offer/answer and hold,
+ * sources, bookkeeping. */
 #include "testutil.h"
 #include "media/media.h"
 
@@ -9,7 +10,7 @@
 
 #include <re.h>
 
-#define MOH "/usr/share/asterisk/moh/macroform-cold_day.wav"
+#define MOH    "/usr/share/asterisk/moh/macroform-cold_day.wav"
 #define PROMPT "/usr/share/asterisk/sounds/en/queue-thankyou.wav"
 
 static int group_setup(void **state)
@@ -26,6 +27,19 @@ static int group_teardown(void **state)
 	(void)state;
 	libre_close();
 	return 0;
+}
+
+static struct media *new_media_pool(uint16_t lo, uint16_t hi, unsigned pool_max, unsigned quiet_ms)
+{
+	struct media_config cfg;
+	media_config_default(&cfg);
+	cfg.port_min = lo;
+	cfg.port_max = hi;
+	cfg.pool_max = pool_max;
+	cfg.pool_quiet_ms = quiet_ms;
+	struct media *m = NULL;
+	assert_int_equal(media_alloc(&m, &cfg), 0);
+	return m;
 }
 
 static struct media *new_media(uint16_t lo, uint16_t hi)
@@ -73,8 +87,9 @@ static void test_config(void **state)
 static void test_ports(void **state)
 {
 	(void)state;
-	/* [31001, 31008): even ports 31002, 31004, 31006 (31008 would need 31009) */
-	struct media *m = new_media(31001, 31008);
+	/* [31001, 31008): even ports 31002, 31004, 31006 (31008 would need 31009);
+	 * no pool: a freed leg's sockets are closed at once */
+	struct media *m = new_media_pool(31001, 31008, 0, 0);
 	struct media_leg *l[4];
 	assert_int_equal(media_leg_alloc(&l[0], m), 0);
 	assert_int_equal(media_leg_alloc(&l[1], m), 0);
@@ -108,6 +123,69 @@ static void test_ports(void **state)
 	media_leg_free(l[0]);
 	media_leg_free(l[1]);
 	media_leg_free(l[2]);
+	media_free(m);
+}
+
+/* Whether a UDP port of 127.0.0.1 is free (binds it for a moment). */
+static bool port_free(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	struct sa a;
+	sa_set_str(&a, "127.0.0.1", port);
+	bool ok = bind(fd, &a.u.sa, a.len) == 0;
+	close(fd);
+	return ok;
+}
+
+static void test_pool(void **state)
+{
+	(void)state;
+	/* [31011, 31016): pairs 31012 and 31014 */
+	struct media *m = new_media_pool(31011, 31016, 8, 0);
+	struct media_leg *a, *b, *c;
+	assert_int_equal(media_leg_alloc(&a, m), 0);
+	assert_int_equal(media_leg_port(a), 31012);
+	media_leg_free(a);
+	/* the idle pair keeps its ports bound, and the next leg takes it (quiet at once) */
+	assert_false(port_free(31012));
+	assert_false(port_free(31013));
+	assert_int_equal(media_leg_alloc(&b, m), 0);
+	assert_int_equal(media_leg_port(b), 31012);
+	assert_true(port_free(31014));
+	/* a leg's stats start afresh on a reused pair */
+	struct media_leg_stats st;
+	media_leg_stats(b, &st);
+	assert_int_equal(st.rx_packets, 0);
+	assert_false(st.latched);
+	media_leg_free(b);
+	media_free(m); /* closes the idle pairs */
+	assert_true(port_free(31012));
+	assert_true(port_free(31013));
+
+	/* quiet for a minute: a new port while one is free, the idle pair only when none is */
+	m = new_media_pool(31011, 31016, 8, 60000);
+	assert_int_equal(media_leg_alloc(&a, m), 0);
+	assert_int_equal(media_leg_port(a), 31012);
+	media_leg_free(a);
+	assert_int_equal(media_leg_alloc(&b, m), 0);
+	assert_int_equal(media_leg_port(b), 31014);
+	assert_int_equal(media_leg_alloc(&c, m), 0);
+	assert_int_equal(media_leg_port(c), 31012);
+	assert_int_equal(media_leg_alloc(&a, m), EADDRINUSE);
+	media_leg_free(b);
+	media_leg_free(c);
+	media_free(m);
+
+	/* a full pool closes what it cannot keep */
+	m = new_media_pool(31011, 31016, 1, 0);
+	assert_int_equal(media_leg_alloc(&a, m), 0);
+	assert_int_equal(media_leg_alloc(&b, m), 0);
+	media_leg_free(a); /* kept */
+	media_leg_free(b); /* closed */
+	assert_false(port_free(31012));
+	assert_true(port_free(31014));
+	assert_true(port_free(31015));
 	media_free(m);
 }
 
@@ -215,8 +293,9 @@ static void test_answer_refusals(void **state)
 	assert_int_equal(media_leg_codec(l), MEDIA_CODEC_NONE);
 	assert_int_equal(alen, 12345);
 	/* no audio line at all */
-	const char *video = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
-			    "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+	const char *video =
+	    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+	    "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
 	assert_int_equal(media_leg_sdp_answer(l, video, strlen(video), ans, sizeof(ans), &alen),
 			 EPROTO);
 	/* audio refused by the offerer (port 0) */
@@ -245,9 +324,10 @@ static void test_answer_video_first(void **state)
 	struct media_leg *l;
 	char ans[512];
 	size_t alen;
-	const char *offer = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
-			    "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
-			    "m=audio 4000 RTP/AVP 0 8\r\n";
+	const char *offer =
+	    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+	    "m=video 5000 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+	    "m=audio 4000 RTP/AVP 0 8\r\n";
 	assert_int_equal(media_leg_alloc(&l, m), 0);
 	assert_int_equal(media_leg_sdp_answer(l, offer, strlen(offer), ans, sizeof(ans), &alen), 0);
 	/* the answer has the offer's lines in its order, video refused */
@@ -390,10 +470,10 @@ static void test_sources_and_hearing(void **state)
 	char path[] = "/tmp/sb_media_test_XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	const uint8_t hdr[44] = {'R', 'I', 'F', 'F', 36 + 64, 0, 0, 0, 'W', 'A', 'V', 'E',
-				 'f', 'm', 't', ' ', 16, 0, 0, 0, 1, 0, 1, 0,
-				 0x80, 0x3e, 0, 0, 0, 0x7d, 0, 0, 2, 0, 16, 0,
-				 'd', 'a', 't', 'a', 64, 0, 0, 0};
+	const uint8_t hdr[44] = {'R', 'I', 'F',	 'F',  36 + 64, 0,   0,	  0,	'W', 'A', 'V',
+				 'E', 'f', 'm',	 't',  ' ',	16,  0,	  0,	0,   1,	  0,
+				 1,   0,   0x80, 0x3e, 0,	0,   0,	  0x7d, 0,   0,	  2,
+				 0,   16,  0,	 'd',  'a',	't', 'a', 64,	0,   0,	  0};
 	uint8_t data[64] = {0};
 	assert_int_equal(write(fd, hdr, sizeof(hdr)), sizeof(hdr));
 	assert_int_equal(write(fd, data, sizeof(data)), sizeof(data));
@@ -450,14 +530,15 @@ static void test_sources_and_hearing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_config),
-		TEST(test_ports),
-		TEST(test_answer_codec_choice),
-		TEST(test_answer_refusals),
-		TEST(test_answer_video_first),
-		TEST(test_reoffer_hold),
-		TEST(test_offer_answer_in),
-		TEST(test_sources_and_hearing),
+	    TEST(test_config),
+	    TEST(test_ports),
+	    TEST(test_pool),
+	    TEST(test_answer_codec_choice),
+	    TEST(test_answer_refusals),
+	    TEST(test_answer_video_first),
+	    TEST(test_reoffer_hold),
+	    TEST(test_offer_answer_in),
+	    TEST(test_sources_and_hearing),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

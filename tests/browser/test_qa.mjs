@@ -184,6 +184,8 @@ test('a QA specialist samples and scores a call, the agent disputes, the arbitra
   assert.match(await crit.nth(0).getAttribute('class'), /invalid/);
   // the JSON view shows what the form holds
   await page.click('#qa-sc-json summary');
+  // filled by the details' toggle event, which fires after the click returns
+  await until(async () => (await page.inputValue('#qa-sc-def')).trim() !== '', 5000, 'the JSON view filled');
   assert.equal(JSON.parse(await page.inputValue('#qa-sc-def')).criteria[0].weight, 0);
   // a new scorecard built in the form: a section, a binary critical criterion, a dropdown field
   await page.selectOption('#qa-sc-pick', '');

@@ -174,8 +174,10 @@ def test_demo_traffic_agents_not_rung(binary):
             time.sleep(2)
             ph.stop()
             assert "INVITE" not in ph.log(), ph.log()[:2000]
+        # simulated: every agent but agent1 and agent2 (the team leads 101 and 102 too, who take
+        # the team-leads queue's overflow and escalations)
         offered = {e[1]["agent"] for e in d.events(0) if e[0] == "call-offer"}
-        assert offered and offered <= set(range(3, 25)), offered
+        assert offered and not offered & {1, 2}, offered
 
 
 def _options(port, tcp=False):

@@ -13,6 +13,13 @@ when installed, Debian's Kamailio relaying SIPp to SIPp as a stateful proxy (tm,
 2 GB shared memory; bench_sip.py's configuration): ratios of carried rates and of CPU per call
 (a bridged call is two legs with media and routing, a relayed call one leg of signalling).
 
+Overload runs (docs/internals/sip.md, Overload): BENCH_CALLS_HOGS=N runs N busy-loop processes
+while the daemon is measured; BENCH_CALLS_STALL_MS=MS stops the daemon (SIGSTOP) for MS once,
+BENCH_CALLS_STALL_AT_S (default 10) seconds into its run; BENCH_CALLS_OVERLOAD_MS sets the daemon's
+"sip_overload_wait_ms" (0: no shedding). Callers whose INVITE waited too long get 503 and count
+as failed; the run then also prints how many were shed (/metrics) and the failed calls in the
+last quarter of the run (0: the daemon recovered), from SIPp's per-second statistics.
+
 Prints JSON result lines. Usage: bench_calls.py SWITCHBOARD_BINARY
 """
 import http.client
@@ -35,6 +42,11 @@ SECONDS = int(os.environ.get("BENCH_CALLS_SECONDS", "60"))
 HOLD_MS = int(os.environ.get("BENCH_CALLS_HOLD_MS", "500"))
 HZ = os.sysconf("SC_CLK_TCK")
 REFS = os.environ.get("BENCH_CALLS_REFS", "1") != "0"  # 0: the daemon only (profiling runs)
+HOGS = int(os.environ.get("BENCH_CALLS_HOGS", "0"))  # busy loops beside the daemon (overload)
+STALL_MS = int(os.environ.get("BENCH_CALLS_STALL_MS", "0"))  # one SIGSTOP of the daemon
+STALL_AT_S = float(os.environ.get("BENCH_CALLS_STALL_AT_S", "10"))
+OVERLOAD_MS = os.environ.get("BENCH_CALLS_OVERLOAD_MS")  # the daemon's sip_overload_wait_ms
+OVERLOAD = bool(HOGS or STALL_MS or OVERLOAD_MS is not None)
 
 
 def log(*a):
@@ -128,20 +140,61 @@ def screen_counts(path):
     return (int(ok[-1]) if ok else 0), (int(bad[-1]) if bad else -1)
 
 
-def run_calls(target, uas_port, tmp, name):
+def stat_periods(path):
+    """[(successful, failed)] per 1 s period from SIPp's -trace_stat file."""
+    try:
+        with open(path) as f:
+            rows = [line.rstrip("\n").split(";") for line in f if line.strip()]
+    except OSError:
+        return []
+    if not rows:
+        return []
+    head = rows[0]
+    try:
+        i_ok, i_bad = head.index("SuccessfulCall(P)"), head.index("FailedCall(P)")
+    except ValueError:
+        return []
+    return [(int(r[i_ok]), int(r[i_bad])) for r in rows[1:] if len(r) > max(i_ok, i_bad)]
+
+
+def hog():
+    """A busy loop in a child process (another job on the machine)."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def run_calls(target, uas_port, tmp, name, during=None):
     """SIPp uac at RATE for SECONDS against target, with a SIPp uas on uas_port already up.
-    Returns (successful, failed, seconds)."""
+    during(t0) runs once SIPp has started (the overload run's stall). Returns (successful,
+    failed, seconds)."""
     n = RATE * SECONDS
-    uac, screen = sipp(["-sn", "uac", "-s", "100", target, "-r", RATE, "-m", n, "-d", HOLD_MS,
-                        "-l", max(100, RATE * 4), "-timeout", "%ds" % (SECONDS + 60)],
+    # overload runs: a 503 is an outcome (the call shed), not a failure
+    uac_sc = ["-sf", os.path.join(os.path.dirname(os.path.abspath(__file__)), "sipp_uac_shed.xml")] \
+        if OVERLOAD and name == "daemon" else ["-sn", "uac"]
+    uac, screen = sipp(uac_sc + ["-s", "100", target, "-r", RATE, "-m", n, "-d", HOLD_MS,
+                        "-l", max(100, RATE * 4), "-timeout", "%ds" % (SECONDS + 60),
+                        "-trace_stat", "-fd", "1", "-stf", os.path.join(tmp, name + ".csv")],
                        free_port(), tmp, name)
     t0 = time.time()
+    if during:
+        during(t0)
     _, err = uac.communicate()
     dt = time.time() - t0
     ok, bad = screen_counts(screen)
     if uac.returncode != 0:
         log("%s: sipp uac exited %d: %s" % (name, uac.returncode, err[-500:]))
     return ok, bad, dt
+
+
+def metric(port, token, name):
+    """One sample of the daemon's /metrics (None when absent)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        c.request("GET", "/metrics", headers={"Authorization": "Bearer " + token})
+        text = c.getresponse().read().decode()
+    finally:
+        c.close()
+    m = re.search(r"^%s(?:\{[^}]*\})? (\S+)$" % re.escape(name), text, re.M)
+    return float(m.group(1)) if m else None
 
 
 def main():
@@ -194,8 +247,11 @@ def main():
         # --- the daemon ---
         sip_port, agents_port = free_port(), free_port()
         cfg = os.path.join(tmp, "config.json")
+        settings = {"pwhash_cost": "min"}
+        if OVERLOAD_MS is not None:
+            settings["sip_overload_wait_ms"] = int(OVERLOAD_MS)
         with open(cfg, "w") as f:
-            json.dump({"pwhash_cost": "min"}, f)
+            json.dump(settings, f)
         err = open(os.path.join(tmp, "daemon.err"), "w")
         d = subprocess.Popen([binary, "serve", "--demo", "--http", "127.0.0.1:0", "--sip",
                               "127.0.0.1:%d" % sip_port, "--data", os.path.join(tmp, "var"),
@@ -227,7 +283,24 @@ def main():
         loop0 = cpu_of(d.pid, d.pid)
         log("switchboard (pid %d): sipp uac -> daemon -> sipp uas, %d calls/s for %d s, hold %d ms"
             % (d.pid, RATE, SECONDS, HOLD_MS))
-        ok, bad, dt = run_calls("127.0.0.1:%d" % sip_port, agents_port, tmp, "daemon")
+        hogs = [hog() for _ in range(HOGS)]
+        procs.extend(hogs)
+        if HOGS:
+            log("overload: %d busy loops running" % HOGS)
+
+        def stall(t0):
+            if not STALL_MS:
+                return
+            time.sleep(max(0.0, t0 + STALL_AT_S - time.time()))
+            log("overload: daemon stopped for %d ms" % STALL_MS)
+            d.send_signal(signal.SIGSTOP)
+            time.sleep(STALL_MS / 1000.0)
+            d.send_signal(signal.SIGCONT)
+
+        ok, bad, dt = run_calls("127.0.0.1:%d" % sip_port, agents_port, tmp, "daemon", stall)
+        for h in hogs:
+            h.kill()
+            h.wait()
         cpu = cpu_of(d.pid) - cpu0
         loop_cpu = cpu_of(d.pid, d.pid) - loop0
         time.sleep(2)
@@ -237,6 +310,16 @@ def main():
         log("switchboard: %d successful, %d failed in %.1f s; queue: %d offered, %d answered by "
             "agents; daemon CPU %.1f s (loop thread %.1f s)"
             % (ok, bad, dt, offered, answered, cpu, loop_cpu))
+        overload = OVERLOAD
+        shed = 0
+        if overload:
+            shed = metric(http_port, api.token, "sb_sip_invites_shed_total")
+            wait_s = metric(http_port, api.token, "sb_sip_max_queue_wait_seconds")
+            per = stat_periods(os.path.join(tmp, "daemon.csv"))
+            tail = per[-max(1, len(per) // 4):]
+            tail_bad = sum(b for _, b in tail)
+            log("overload: %s INVITEs shed (503), longest socket wait %s s; failed calls per "
+                "second: %s" % (shed, wait_s, [b for _, b in per]))
         d.send_signal(signal.SIGTERM)
         d.wait(timeout=30)
         uas.send_signal(signal.SIGTERM)
@@ -245,12 +328,15 @@ def main():
 
         carried = answered / dt if bad == 0 else 0.0
         ref = rok / rdt if rbad == 0 else 0.0
-        if bad != 0 or answered != ok or ok != RATE * SECONDS:
+        if overload and bad == 0 and answered + int(shed or 0) == ok == RATE * SECONDS:
+            log("bench_calls: every call was bridged or shed (503); none failed")
+        elif bad != 0 or answered != ok or ok != RATE * SECONDS:
             log("bench_calls: FAILED: not every call was carried and bridged")
         print(json.dumps({"name": "calls_bridged_per_s", "value": round(carried, 1),
                           "unit": "calls/s", "reference": round(ref, 1),
                           "ratio": round(carried / ref, 3) if ref else None}))
-        print(json.dumps({"name": "calls_failed", "value": bad + (ok - answered),
+        # overload runs: a shed call (503) is an outcome of its own, counted apart
+        print(json.dumps({"name": "calls_failed", "value": bad + (ok - answered - int(shed or 0)),
                           "unit": "calls", "reference": rbad, "ratio": None}))
         ours_cpu = cpu / answered * 1e6 if answered else None
         kam_rate = kam_cpu = None
@@ -261,6 +347,11 @@ def main():
                           "unit": "calls/s",
                           "reference": round(kam_rate, 1) if kam_rate is not None else None,
                           "ratio": round(carried / kam_rate, 3) if kam_rate else None}))
+        if overload:
+            print(json.dumps({"name": "calls_overload_shed", "value": shed, "unit": "calls",
+                              "reference": None, "ratio": None}))
+            print(json.dumps({"name": "calls_overload_failed_last_quarter", "value": tail_bad,
+                              "unit": "calls", "reference": None, "ratio": None}))
         print(json.dumps({"name": "calls_cpu_per_call", "value":
                           round(ours_cpu, 1) if ours_cpu else None,
                           "unit": "us/call",

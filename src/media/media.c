@@ -390,6 +390,7 @@ void media_config_default(struct media_config *cfg)
 	    .tos = 0xb8,
 	    .pool_max = 4096,
 	    .pool_quiet_ms = 500,
+	    .pool_idle_max_ms = 10000,
 	};
 }
 
@@ -609,8 +610,26 @@ out:
 	return err;
 }
 
+/*
+ * Pairs idle for longer than pool_idle_max_ms are closed (the oldest come
+ * first), so the ports and descriptors a burst of calls left in the pool go
+ * back once the rate falls; checked whenever a pair is taken or returned.
+ */
+static void pool_trim(struct media *m, int64_t now)
+{
+	if (!m->cfg.pool_idle_max_ms)
+		return;
+	while (!dlist_empty(&m->pool)) {
+		struct msock *old = container_of(dlist_first(&m->pool), struct msock, le);
+		if (now - old->idle_ns < (int64_t)m->cfg.pool_idle_max_ms * 1000000)
+			break;
+		sock_close(pool_take(m));
+	}
+}
+
 static int sock_get(struct media *m, struct msock **sp)
 {
+	pool_trim(m, mono_ns());
 	if (!dlist_empty(&m->pool)) {
 		const struct msock *old = container_of(dlist_first(&m->pool), struct msock, le);
 		if (mono_ns() - old->idle_ns >= (int64_t)m->cfg.pool_quiet_ms * 1000000) {
@@ -639,6 +658,7 @@ static void sock_put(struct media *m, struct msock *ms, bool connected)
 		connect(ms->fd, &any, sizeof(any));
 	}
 	ms->idle_ns = mono_ns();
+	pool_trim(m, ms->idle_ns);
 	dlist_append(&m->pool, &ms->le);
 	m->npool++;
 }

@@ -50,9 +50,11 @@ struct media_config {
 	 * freed pair stays idle before a new leg takes it */
 	unsigned pool_max;
 	unsigned pool_quiet_ms;
+	unsigned pool_idle_max_ms; /* idle pairs older than this are closed (0: kept) */
 };
 
-/* 127.0.0.1, ports 10000-20000, 256 KiB buffers, DSCP EF, a pool of 4096 pairs quiet 500 ms. */
+/* 127.0.0.1, ports 10000-20000, 256 KiB buffers, DSCP EF, a pool of 4096 pairs quiet 500 ms, idle
+ * at most 10 s. */
 void media_config_default(struct media_config *cfg);
 /* Returns 0, EINVAL (bad address or range), or an errno from the clock's timerfd. */
 int media_alloc(struct media **mp, const struct media_config *cfg);

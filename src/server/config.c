@@ -17,6 +17,7 @@ void serve_config_defaults(struct serve_config *c)
 	serve_addr_parse("127.0.0.1:8080", &c->http, err, sizeof(err));
 	serve_addr_parse("127.0.0.1:5060", &c->sip, err, sizeof(err));
 	c->sip_min_expires = 60;
+	c->sip_overload_wait_ms = 1000;
 	c->pwhash_cost = PWHASH_INTERACTIVE;
 	c->pwhash_threads = 1;
 	c->sse_heartbeat_ms = 15000;
@@ -302,6 +303,7 @@ static int load_file(struct serve_config *c, const char *file)
 					   "http",
 					   "sip",
 					   "sip_min_expires",
+					   "sip_overload_wait_ms",
 					   "trunk",
 					   "recording_sweep_ms",
 					   "recording_day_ms",
@@ -352,6 +354,10 @@ static int load_file(struct serve_config *c, const char *file)
 	if ((rc = cfg_i64(j, "sip_min_expires", 1, 3600, &v, file)))
 		goto out;
 	c->sip_min_expires = (unsigned)v;
+	v = c->sip_overload_wait_ms;
+	if ((rc = cfg_i64(j, "sip_overload_wait_ms", 0, 60000, &v, file)))
+		goto out;
+	c->sip_overload_wait_ms = (unsigned)v;
 	if ((rc = cfg_i64(j, "recording_sweep_ms", 10, 86400000, &c->rec_sweep_ms, file)) ||
 	    (rc = cfg_i64(j, "recording_day_ms", 1, 86400000, &c->rec_day_ms, file)))
 		goto out;

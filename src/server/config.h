@@ -23,6 +23,8 @@ struct serve_config {
 	struct serve_addr http, sip;
 	bool sip_given;		  /* --sip or "sip" in the file: failing to bind it is fatal */
 	unsigned sip_min_expires; /* s: shortest registration accepted ("sip_min_expires") */
+	/* ms; new INVITEs queued longer in the SIP socket: 503 ("sip_overload_wait_ms") */
+	unsigned sip_overload_wait_ms;
 	struct serve_addr trunk;  /* where calls to outside numbers go (--trunk, "trunk") */
 	bool trunk_given;	  /* port 0 otherwise: no outside calls */
 	int64_t rec_sweep_ms, rec_day_ms; /* recording retention: sweep interval, a "day" (tests) */

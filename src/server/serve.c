@@ -255,6 +255,25 @@ static int open_storage(struct daemon *d)
 	return 0;
 }
 
+/* SIP overload (docs/internals/sip.md): new INVITEs shed with 503, longest socket wait. */
+static void collect_sip_shed(struct metrics_out *out, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t shed = 0, wait_us = 0;
+	if (d->tel)
+		telephony_sip_load(d->tel, &shed, &wait_us);
+	metrics_sample(out, (double)shed, NULL);
+}
+
+static void collect_sip_wait(struct metrics_out *out, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t shed = 0, wait_us = 0;
+	if (d->tel)
+		telephony_sip_load(d->tel, &shed, &wait_us);
+	metrics_sample(out, (double)wait_us / 1e6, NULL);
+}
+
 /* The call controller: SIP (UDP and TCP) on --sip, RTP on the same address. */
 static int start_telephony(struct daemon *d)
 {
@@ -266,6 +285,7 @@ static int start_telephony(struct daemon *d)
 	telephony_config_default(&tc);
 	tc.sip_addr = addr;
 	tc.reg_min_expires = d->cfg.sip_min_expires;
+	tc.sip_overload_wait_ms = d->cfg.sip_overload_wait_ms;
 	tc.data_dir = d->cfg.data_dir; /* call recordings (tel_rec.c) */
 	tc.store = d->store;
 	tc.rec_sweep_ms = d->cfg.rec_sweep_ms;
@@ -348,6 +368,15 @@ static int wire(struct daemon *d)
 	    (err = start_web(d)) || (err = auth_add_routes(d->auth)) ||
 	    (err = auth_add_metrics(d->auth, d->metrics)) || (err = sse_hub_add_routes(d->hub)) ||
 	    (err = sse_hub_add_metrics(d->hub, d->metrics)))
+		return err;
+	if (d->center &&
+	    ((err = metrics_register(d->metrics, "sb_sip_invites_shed_total",
+				     "New INVITEs answered 503 because they waited too long in the "
+				     "SIP socket (overload)",
+				     METRICS_COUNTER, collect_sip_shed, d)) ||
+	     (err = metrics_register(d->metrics, "sb_sip_max_queue_wait_seconds",
+				     "Longest wait of a SIP datagram in the UDP socket's buffer",
+				     METRICS_GAUGE, collect_sip_wait, d))))
 		return err;
 	struct api_config apc = {d->http,     d->center,   d->store,  d->users,	     d->auth,
 				 c->data_dir, poster_post, d->poster, c->pwhash_cost};

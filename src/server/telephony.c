@@ -683,6 +683,7 @@ void telephony_config_default(struct telephony_config *cfg)
 	cfg->moh_dir = "/usr/share/asterisk/moh";
 	cfg->sounds_dir = "/usr/share/asterisk/sounds/en";
 	cfg->realm = "switchboard";
+	cfg->sip_overload_wait_ms = 1000;
 }
 
 /* The music: every 8 kHz WAV in the directory, in name order. */
@@ -770,6 +771,7 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 	sc.credentials = on_credentials;
 	sc.binding = on_binding;
 	sc.refer_progress = true; /* tel_xfer.c reports each REFER's outcome (RFC 3515) */
+	sc.overload_wait_ms = cfg->sip_overload_wait_ms; /* shed late new INVITEs (503) */
 	sc.arg = t;
 	if (!err)
 		err = sipx_alloc(&t->sip, &sc);
@@ -784,6 +786,14 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 	center_add_call_sink(c, on_center_event, t);
 	*tp = t;
 	return 0;
+}
+
+void telephony_sip_load(const struct telephony *t, uint64_t *shed, uint64_t *max_wait_us)
+{
+	struct sipx_stats st;
+	sipx_stats(t->sip, &st);
+	*shed = st.shed;
+	*max_wait_us = st.max_wait_us;
 }
 
 uint16_t telephony_sip_port(const struct telephony *t)

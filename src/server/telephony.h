@@ -29,6 +29,8 @@ struct telephony_config {
 	const char *sounds_dir;	   /* prompts (Debian's asterisk-core-sounds-en-wav) */
 	const char *realm;	   /* digest realm: the one the agents' HA1 were made with */
 	unsigned reg_min_expires;  /* s; shortest registration accepted (0: the stack's 60) */
+	/* ms; new INVITEs queued longer in the SIP socket get 503 (0: never; sipx.h) */
+	unsigned sip_overload_wait_ms;
 	const char *trunk_addr; /* "127.0.0.1:5080": where outside numbers are called; NULL: none */
 	/* call recording (tel_rec.c): files under <data_dir>/recordings, contact records in store
 	 */
@@ -43,6 +45,8 @@ int telephony_start(struct telephony **tp, struct center *c, const struct teleph
 /* Hangs up every call (best effort) and frees everything. After center_close(). */
 void telephony_stop(struct telephony *t);
 uint16_t telephony_sip_port(const struct telephony *t);
+/* Overload: new INVITEs shed (503) since start; longest wait of a SIP datagram queued, us. */
+void telephony_sip_load(const struct telephony *t, uint64_t *shed, uint64_t *max_wait_us);
 
 /*
  * Call recording of the agent's connected call (tel_rec.c), for the API:

@@ -78,6 +78,7 @@ struct rx {
 	struct conn *conn; /* TCP: the connection it came on */
 	const char *body;
 	size_t blen;
+	int64_t waited_us; /* UDP: time spent in the socket's receive buffer (-1: unknown) */
 };
 
 /* The part of a response copied from its request: Vias, From, To | Call-ID, CSeq. */
@@ -250,7 +251,8 @@ struct sipx {
 	struct wheel *wheel;
 	int tfd;
 	struct udp_sock *us;
-	int ufd;	      /* its descriptor: we read (recvmmsg) and send on it ourselves */
+	int ufd;    /* its descriptor: we read (recvmmsg) and send on it ourselves */
+	int ustamp; /* SO_TIMESTAMPNS or SO_TIMESTAMP when the kernel stamps arrivals; 0 */
 	struct udp_batch *ub; /* transport.c: the receive buffers */
 	struct sa udp_laddr;
 	char udp_host[SIPX_ADDR_MAX]; /* host:port for Via / Contact */
@@ -298,6 +300,9 @@ void tp_addr_str(const struct sa *a, char *buf, size_t size);
 /* Processes one complete message (bytes owned by mb). Returns 0, or an errno when dropped. */
 int tp_input(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const struct sa *src,
 	     struct conn *conn);
+/* The same, for a datagram that waited waited_us in the socket buffer (-1: unknown). */
+int tp_input_waited(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const struct sa *src,
+		    struct conn *conn, int64_t waited_us);
 
 /* --- build.c --- */
 /* Builds the head of a response to rx in s->hx. */

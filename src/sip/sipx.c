@@ -36,6 +36,8 @@ void sipx_config_default(struct sipx_config *cfg)
 	cfg->auth_backoff_cap_ms = 16000;
 	cfg->auth_forget_s = 600;
 	cfg->udp_sockbuf = 4 << 20;
+	cfg->overload_wait_ms = 1000;
+	cfg->overload_retry_after = 2;
 }
 
 uint64_t sipx_hash(const struct sipx *s, const void *p, size_t n)
@@ -871,6 +873,30 @@ static void on_options(struct sipx *s, const struct rx *rx)
 			"Accept-Encoding: identity\r\nSupported: " SIPX_SUPPORTED "\r\n");
 }
 
+/* --- overload --- */
+
+/*
+ * A new INVITE that waited in the socket buffer longer than callers wait
+ * for an answer is refused rather than served late: the caller may already
+ * have given up, and starting its call would add music, an agent's ring and
+ * their retransmissions to a loop that is already behind. The 503 is sent
+ * from a transaction, so retransmissions of the INVITE read later (with a
+ * shorter wait) get the same 503 instead of starting the call after all.
+ */
+static bool overloaded(const struct sipx *s, const struct rx *rx)
+{
+	return s->cfg.overload_wait_ms && rx->tp == SIPX_UDP && rx->waited_us >= 0 &&
+	       rx->waited_us > (int64_t)s->cfg.overload_wait_ms * 1000;
+}
+
+static void shed_invite(struct sipx *s, struct strans *st)
+{
+	char extra[40];
+	s->st.shed++;
+	snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", s->cfg.overload_retry_after);
+	st_reply(st, 503, NULL, s->cfg.overload_retry_after ? extra : NULL, NULL, NULL, 0);
+}
+
 /* --- dispatch --- */
 
 void sipx_recv(struct sipx *s, struct rx *rx)
@@ -969,7 +995,10 @@ void sipx_recv(struct sipx *s, struct rx *rx)
 		on_register(s, rx, st);
 		break;
 	case M_INVITE:
-		on_invite(s, rx, st);
+		if (overloaded(s, rx))
+			shed_invite(s, st);
+		else
+			on_invite(s, rx, st);
 		break;
 	default:
 		/* cannot happen: every other method was answered above */

@@ -125,7 +125,12 @@ struct sipx_config {
 	/* Digest failures from one address: free ones, then answers delayed by
 	 * backoff_ms doubling up to backoff_cap_ms; forgotten after forget_s. */
 	unsigned auth_free_failures, auth_backoff_ms, auth_backoff_cap_ms, auth_forget_s;
-	int udp_sockbuf;     /* receive/send buffer of the UDP socket, bytes */
+	int udp_sockbuf; /* receive/send buffer of the UDP socket, bytes */
+	/* Overload: a new INVITE (no To tag) that waited longer than overload_wait_ms in the
+	 * UDP socket's receive buffer (the kernel's receive timestamp) is answered 503 with
+	 * Retry-After: overload_retry_after (s) instead of starting a call. Requests in
+	 * dialogs and responses are always processed. 0: never shed. */
+	unsigned overload_wait_ms, overload_retry_after;
 	bool refer_progress; /* REFER: the first NOTIFY (100 Trying) keeps the subscription active;
 			      * the controller ends it with sipx_leg_refer_notify (RFC 3515) */
 	sipx_invite_h *invite;
@@ -213,6 +218,8 @@ struct sipx_stats {
 	uint64_t legs;		  /* live legs */
 	uint64_t registrations;	  /* live registered contacts */
 	uint64_t auth_failures;	  /* wrong credentials, since start */
+	uint64_t shed;		  /* new INVITEs answered 503: they waited too long (overload) */
+	uint64_t max_wait_us;	  /* longest wait of a UDP datagram in the socket buffer */
 };
 void sipx_stats(const struct sipx *s, struct sipx_stats *out);
 

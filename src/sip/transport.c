@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 enum {
 	CONN_IDLE_CHECK_MS = 60000,
@@ -27,6 +28,10 @@ struct udp_batch {
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct sockaddr_storage from[UDP_BATCH];
+	union { /* the kernel's receive timestamp (SCM_TIMESTAMPNS / SCM_TIMESTAMP) */
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct timeval))];
+	} ctl[UDP_BATCH];
 };
 
 void tp_addr_str(const struct sa *a, char *buf, size_t size)
@@ -193,6 +198,12 @@ static void reply_400(struct sipx *s, struct rx *rx, const char *reason)
 int tp_input(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const struct sa *src,
 	     struct conn *conn)
 {
+	return tp_input_waited(s, mb, tp, src, conn, -1);
+}
+
+int tp_input_waited(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const struct sa *src,
+		    struct conn *conn, int64_t waited_us)
+{
 	const char *p = (const char *)mbuf_buf(mb);
 	size_t n = mbuf_get_left(mb);
 	struct sipscan sc;
@@ -222,6 +233,7 @@ int tp_input(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const stru
 	rx.src = *src;
 	rx.conn = conn;
 	rx.met = sipx_method_of(msg->req ? &msg->met : &msg->cseq.met);
+	rx.waited_us = waited_us;
 
 	if (!pl_isset(&msg->via.sentby)) {
 		/* no Via: nowhere to send an answer */
@@ -272,17 +284,54 @@ int tp_input(struct sipx *s, struct mbuf *mb, enum sipx_transport tp, const stru
 
 /* --- UDP --- */
 
-static void on_udp(const struct sa *src, struct mbuf *mb, void *arg)
+static void on_udp(const struct sa *src, struct mbuf *mb, struct sipx *s, int64_t waited_us)
 {
-	struct sipx *s = arg;
 	s->st.rx++;
 	if (mbuf_get_left(mb) > s->cfg.max_message) {
 		s->st.malformed++; /* too large for us: dropped (no answer over UDP) */
 		return;
 	}
 	sipx_enter(s);
-	tp_input(s, mb, SIPX_UDP, src, NULL);
+	tp_input_waited(s, mb, SIPX_UDP, src, NULL, waited_us);
 	sipx_leave(s);
+}
+
+/* libre's handler for the socket it opened: never called once we read the descriptor. */
+static void on_udp_libre(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	on_udp(src, mb, arg, -1);
+}
+
+/*
+ * How long datagram h waited in the socket's receive buffer: the kernel's
+ * receive timestamp (CLOCK_REALTIME, taken when the datagram was queued)
+ * against now (read once per batch, just after recvmmsg). -1 when the
+ * kernel gave no timestamp. A step of the wall clock between the two can
+ * distort one batch: a backwards step reads as 0, a forward one as a wait.
+ */
+static int64_t udp_waited_us(const struct msghdr *h, const struct timespec *now)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR((struct msghdr *)h, c)) {
+		struct timespec ts;
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		} else if (c->cmsg_type == SCM_TIMESTAMP &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct timeval))) {
+			struct timeval tv;
+			memcpy(&tv, CMSG_DATA(c), sizeof(tv));
+			ts.tv_sec = tv.tv_sec;
+			ts.tv_nsec = (long)tv.tv_usec * 1000;
+		} else {
+			continue;
+		}
+		int64_t us = ((int64_t)now->tv_sec - (int64_t)ts.tv_sec) * 1000000 +
+			     ((int64_t)now->tv_nsec - (int64_t)ts.tv_nsec) / 1000;
+		return us > 0 ? us : 0;
+	}
+	return -1;
 }
 
 static void udp_batch_free(struct udp_batch *ub)
@@ -305,10 +354,13 @@ static int udp_slot(struct sipx *s, unsigned i)
 	struct mbuf *mb = ub->mb[i];
 	mb->pos = mb->end = 0;
 	ub->iov[i] = (struct iovec){.iov_base = mb->buf, .iov_len = mb->size};
-	ub->mm[i].msg_hdr = (struct msghdr){.msg_name = &ub->from[i],
-					    .msg_namelen = sizeof(ub->from[i]),
-					    .msg_iov = &ub->iov[i],
-					    .msg_iovlen = 1};
+	ub->mm[i].msg_hdr =
+	    (struct msghdr){.msg_name = &ub->from[i],
+			    .msg_namelen = sizeof(ub->from[i]),
+			    .msg_iov = &ub->iov[i],
+			    .msg_iovlen = 1,
+			    .msg_control = s->ustamp ? ub->ctl[i].buf : NULL,
+			    .msg_controllen = s->ustamp ? sizeof(ub->ctl[i].buf) : 0};
 	ub->mm[i].msg_len = 0;
 	return 0;
 }
@@ -324,6 +376,9 @@ static void on_udp_ready(int flags, void *arg)
 	if (!want)
 		return;
 	int n = recvmmsg(s->ufd, ub->mm, want, MSG_DONTWAIT, NULL);
+	struct timespec now = {0, 0};
+	if (n > 0 && s->ustamp)
+		clock_gettime(CLOCK_REALTIME, &now);
 	for (int i = 0; i < n; i++) {
 		const struct msghdr *h = &ub->mm[i].msg_hdr;
 		struct mbuf *mb = ub->mb[i];
@@ -339,7 +394,10 @@ static void on_udp_ready(int flags, void *arg)
 		memcpy(&src.u, h->msg_name, h->msg_namelen);
 		src.len = h->msg_namelen;
 		mb->end = ub->mm[i].msg_len;
-		on_udp(&src, mb, s);
+		int64_t waited = s->ustamp ? udp_waited_us(h, &now) : -1;
+		if (waited > 0 && (uint64_t)waited > s->st.max_wait_us)
+			s->st.max_wait_us = (uint64_t)waited;
+		on_udp(&src, mb, s, waited);
 	}
 }
 
@@ -605,7 +663,7 @@ int tp_init(struct sipx *s)
 	if (s->cfg.udp_addr) {
 		if (sa_decode(&la, s->cfg.udp_addr, strlen(s->cfg.udp_addr)))
 			return EINVAL;
-		err = udp_listen(&s->us, &la, on_udp, s);
+		err = udp_listen(&s->us, &la, on_udp_libre, s);
 		if (err)
 			return err;
 		if (s->cfg.udp_sockbuf > 0)
@@ -619,6 +677,12 @@ int tp_init(struct sipx *s)
 			return EBADF;
 		if (!(s->ub = sb_zalloc(sizeof(*s->ub))))
 			return ENOMEM;
+		/* receive timestamps: how long each datagram waited (overload shedding) */
+		int on = 1;
+		if (!setsockopt(s->ufd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)))
+			s->ustamp = SO_TIMESTAMPNS;
+		else if (!setsockopt(s->ufd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof(on)))
+			s->ustamp = SO_TIMESTAMP;
 		if ((err = fd_listen(s->ufd, FD_READ, on_udp_ready, s)))
 			return err;
 		if ((err = host_of(&s->udp_laddr, s->udp_host, sizeof(s->udp_host))))

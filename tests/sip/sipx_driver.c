@@ -356,12 +356,14 @@ static void cmd_stats(void)
 	sipx_stats(g.s, &st);
 	out("{\"ev\":\"stats\",\"rx\":%llu,\"tx\":%llu,\"malformed\":%llu,\"retransmissions\":%llu,"
 	    "\"transactions\":%llu,\"legs\":%llu,\"registrations\":%llu,\"auth_failures\":%llu,"
-	    "\"calls\":%llu,\"bridged\":%llu,\"failed\":%llu,\"blocks\":%ld}",
+	    "\"calls\":%llu,\"bridged\":%llu,\"failed\":%llu,\"shed\":%llu,\"max_wait_us\":%llu,"
+	    "\"blocks\":%ld}",
 	    (unsigned long long)st.rx, (unsigned long long)st.tx, (unsigned long long)st.malformed,
 	    (unsigned long long)st.retransmissions, (unsigned long long)st.transactions,
 	    (unsigned long long)st.legs, (unsigned long long)st.registrations,
 	    (unsigned long long)st.auth_failures, (unsigned long long)g.calls,
-	    (unsigned long long)g.bridged, (unsigned long long)g.failed, sb_mem_outstanding());
+	    (unsigned long long)g.bridged, (unsigned long long)g.failed, (unsigned long long)st.shed,
+	    (unsigned long long)st.max_wait_us, sb_mem_outstanding());
 }
 
 static void cmd_contacts(const char *user)
@@ -487,7 +489,8 @@ static void usage(void)
 		"  [--user EXT:PASSWORD]... [--realm R] [--reg-min S] [--reg-max S] [--reg-default S]\n"
 		"  [--max-contacts N] [--session-expires S] [--min-se S] [--nonce-ttl S]\n"
 		"  [--auth-free N] [--auth-base-ms MS] [--auth-cap-ms MS] [--auth-forget S]\n"
-		"  [--max-message BYTES] [--max-headers N] [--verbose]\n");
+		"  [--max-message BYTES] [--max-headers N] [--overload-wait-ms MS] [--retry-after S]\n"
+		"  [--verbose]\n");
 	exit(2);
 }
 
@@ -549,6 +552,10 @@ int main(int argc, char **argv)
 			cfg.max_message = num(v);
 		else if (!strcmp(a, "--max-headers"))
 			cfg.max_headers = num(v);
+		else if (!strcmp(a, "--overload-wait-ms"))
+			cfg.overload_wait_ms = num(v);
+		else if (!strcmp(a, "--retry-after"))
+			cfg.overload_retry_after = num(v);
 		else
 			usage();
 	}

@@ -177,6 +177,30 @@ static void test_pool(void **state)
 	media_leg_free(c);
 	media_free(m);
 
+	/* idle longer than pool_idle_max_ms: closed when the next pair is taken or returned */
+	struct media_config cfg;
+	media_config_default(&cfg);
+	cfg.port_min = 31011;
+	cfg.port_max = 31016;
+	cfg.pool_quiet_ms = 0;
+	cfg.pool_idle_max_ms = 30;
+	assert_int_equal(media_alloc(&m, &cfg), 0);
+	assert_int_equal(media_leg_alloc(&a, m), 0);
+	assert_int_equal(media_leg_alloc(&b, m), 0);
+	media_leg_free(a); /* 31012 idle */
+	assert_false(port_free(31012));
+	usleep(60 * 1000);
+	media_leg_free(b); /* 31012 is closed; 31014 goes idle */
+	assert_true(port_free(31012));
+	assert_true(port_free(31013));
+	assert_false(port_free(31014));
+	usleep(60 * 1000);
+	assert_int_equal(media_leg_alloc(&a, m), 0); /* 31014 too old to keep: a fresh bind */
+	assert_true(media_leg_port(a) == 31012 || media_leg_port(a) == 31014);
+	assert_true(port_free(media_leg_port(a) == 31012 ? 31014 : 31012));
+	media_leg_free(a);
+	media_free(m);
+
 	/* a full pool closes what it cannot keep */
 	m = new_media_pool(31011, 31016, 1, 0);
 	assert_int_equal(media_leg_alloc(&a, m), 0);

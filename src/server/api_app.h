@@ -30,6 +30,10 @@ void app_floor_free(struct api *a);
 /* A call was escalated: remember it so that its connect or end updates the row. */
 void app_escalation_track(struct api *a, uint64_t call_id, int64_t escalation_id);
 
+/* An agent's current call as the wallboard and the team view show it (api_app_board.c):
+ * caller_number, customer_id, call_connected_at, call_ended_at (each null without a call). */
+void app_jw_agent_call(struct api_jw *w, struct center *c, uint32_t agent, uint64_t call_id);
+
 int api_app_call_routes(struct api *a);
 int api_app_floor_routes(struct api *a);
 int api_app_board_routes(struct api *a);

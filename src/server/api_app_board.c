@@ -42,6 +42,22 @@ static void jw_counts(struct api_jw *w, const struct kpi_counts *t)
 	jw_ratio(w, "abandon_rate_excl_short", kpi_abandon_rate_excl_short(t));
 }
 
+void app_jw_agent_call(struct api_jw *w, struct center *c, uint32_t agent, uint64_t call_id)
+{
+	/* the current call's caller and times, as its contact record has them */
+	const char *num = NULL;
+	int64_t cust = 0, t_conn = 0, t_end = 0;
+	if (call_id)
+		center_agent_call_caller(c, agent, call_id, &num, &cust, &t_conn, &t_end);
+	if (num)
+		api_jw_str(w, "caller_number", num);
+	else
+		api_jw_null(w, "caller_number");
+	api_jw_id(w, "customer_id", cust);
+	api_jw_id(w, "call_connected_at", t_conn);
+	api_jw_id(w, "call_ended_at", t_end);
+}
+
 static void on_wallboard(struct http_req *req, void *arg)
 {
 	struct api *a = arg;
@@ -104,19 +120,7 @@ static void on_wallboard(struct http_req *req, void *arg)
 		api_jw_int(w, "since", lv.since);
 		api_jw_id(w, "call_id", (int64_t)lv.call_id);
 		api_jw_id(w, "queue_id", lv.queue_id);
-		/* the current call's caller and times, as its contact record has them */
-		const char *num = NULL;
-		int64_t cust = 0, t_conn = 0, t_end = 0;
-		if (lv.call_id)
-			center_agent_call_caller(c, ag->id, lv.call_id, &num, &cust, &t_conn,
-						 &t_end);
-		if (num)
-			api_jw_str(w, "caller_number", num);
-		else
-			api_jw_null(w, "caller_number");
-		api_jw_id(w, "customer_id", cust);
-		api_jw_id(w, "call_connected_at", t_conn);
-		api_jw_id(w, "call_ended_at", t_end);
+		app_jw_agent_call(w, c, ag->id, lv.call_id);
 		api_jw_int(w, "handled", (int64_t)lv.today.handled);
 		api_jw_end_obj(w);
 	}

@@ -558,6 +558,7 @@ static void on_agents_live(struct http_req *req, void *arg)
 		api_jw_int(w, "since", lv.since);
 		api_jw_id(w, "call_id", (int64_t)lv.call_id);
 		api_jw_id(w, "queue_id", lv.queue_id);
+		app_jw_agent_call(w, a->cfg.center, ag->id, lv.call_id);
 		api_jw_int(w, "handled", (int64_t)lv.today.handled);
 		api_jw_bool(w, "simulated", center_agent_simulated(a->cfg.center, ag->id));
 		api_jw_end_obj(w);
@@ -927,8 +928,9 @@ int api_app_floor_routes(struct api *a)
 	     .pattern = API_PREFIX "/agents/live",
 	     .roles = R_ALL,
 	     .h = on_agents_live,
-	     .summary = "Agents' committed states with time in state and current call (team "
-			"leads: their team; agents: themselves); ?team_id=",
+	     .summary = "Agents' committed states with time in state and current call (its "
+			"caller, customer and connect time as on the wallboard; team leads: their "
+			"team; agents: themselves); ?team_id=",
 	     .tag = "floor",
 	     .response_schema =
 		 "{\"type\":\"object\",\"properties\":{\"seq\":{\"type\":\"integer\","
@@ -941,8 +943,11 @@ int api_app_floor_routes(struct api *a)
 		 "\"nullable\":true},\"state\":{\"type\":\"string\"},\"reason\":{\"type\":"
 		 "\"integer\"},\"reason_name\":{\"type\":\"string\",\"nullable\":true},\"since\":{"
 		 "\"type\":\"integer\"},\"call_id\":{\"type\":\"integer\",\"nullable\":true},"
-		 "\"queue_id\":{\"type\":\"integer\",\"nullable\":true},\"handled\":{\"type\":"
-		 "\"integer\"}}}}}}",
+		 "\"queue_id\":{\"type\":\"integer\",\"nullable\":true},\"caller_number\":{"
+		 "\"type\":\"string\",\"nullable\":true},\"customer_id\":{\"type\":\"integer\","
+		 "\"nullable\":true},\"call_connected_at\":{\"type\":\"integer\",\"nullable\":"
+		 "true},\"call_ended_at\":{\"type\":\"integer\",\"nullable\":true},"
+		 "\"handled\":{\"type\":\"integer\"}}}}}}",
 	     .errors = "422"},
 	    {.method = HTTP_POST,
 	     .pattern = API_PREFIX "/referrals",

@@ -3024,7 +3024,6 @@ static const struct store_stmt q_lead_card = {
 
 static void card_read(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
 {
-	(void)op;
 	if (!req)
 		return;
 	if (err || !store_rs_rows(rs)) {
@@ -3047,6 +3046,8 @@ static void card_read(struct api_op *op, int err, struct store_rs *rs, struct ht
 	if ((t = store_rs_text(rs, 0, 7)))
 		cJSON_AddStringToObject(o, "last_result", t);
 	cJSON_AddBoolToObject(o, "callback", store_rs_int(rs, 0, 8) != 0);
+	/* held: reserved before this ask (a reloaded desktop gets its card again) */
+	cJSON_AddBoolToObject(o, "held", ((struct cctx *)op->data)->sub == 2);
 	http_reply_json(req, 200, o);
 }
 
@@ -3057,7 +3058,11 @@ static void preview_loaded(struct api_op *op, struct http_req *req, const struct
 	if (!agent)
 		return;
 	int64_t lead = 0;
-	int rc = tel_dial_preview_next(op->api->cfg.tel, agent, &lead);
+	int rc = 0;
+	if (tel_dial_preview_current(op->api->cfg.tel, agent, &lead) == 0)
+		((struct cctx *)op->data)->sub = 2; /* the card it holds already */
+	else
+		rc = tel_dial_preview_next(op->api->cfg.tel, agent, &lead);
 	if (rc == ENOENT) {
 		http_reply_error(req, 404, "no_lead", "no dialable lead now (see the why route)");
 		return;
@@ -3530,9 +3535,12 @@ int api_campaign_routes(struct api *a)
 	     "campaigns", NULL, "{\"type\":\"object\"}", NULL, 0, "404"},
 	    {HTTP_POST, API_PREFIX "/campaigns/{id:int}/preview", R_AGENT | R_LEAD, on_preview,
 	     NULL, HTTP_ROUTE_BODY_OPTIONAL,
-	     "Preview mode: reserve the next lead for the calling agent and show its card",
+	     "Preview mode: reserve the next lead for the calling agent and show its card; when "
+	     "the agent holds a card not dialled yet (a reloaded desktop), that same card again "
+	     "(held true)",
 	     "campaigns", NULL,
 	     "{\"type\":\"object\",\"properties\":{\"lead_id\":{\"type\":\"integer\"},"
+	     "\"held\":{\"type\":\"boolean\"},"
 	     "\"number\":{\"type\":\"string\"},\"first_name\":{\"type\":\"string\"},"
 	     "\"last_name\":{\"type\":\"string\"},\"zone\":{\"type\":\"string\"},"
 	     "\"custom\":{\"type\":\"object\"},\"attempts\":{\"type\":\"integer\"},"

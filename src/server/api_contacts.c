@@ -5,6 +5,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "http/util.h"
+#include "server/tel_dial.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -301,7 +302,6 @@ static const struct store_stmt q_disposition_for = {
 
 static void patched(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
 {
-	(void)op;
 	if (!req)
 		return;
 	if (err) {
@@ -313,6 +313,13 @@ static void patched(struct api_op *op, int err, struct store_rs *rs, struct http
 		http_reply_error(req, 500, "internal", "the record did not come back");
 		return;
 	}
+	/* an outbound campaign call that ended without a disposition: the dialer gets this one */
+	const struct patch *pt = op->data;
+	const char *dir = store_rs_text(rs, n - 1, K_DIRECTION);
+	const char *code = store_rs_text(rs, n - 1, K_DISPOSITION_CODE);
+	if (pt->v[1].present && code && dir && strcmp(dir, "outbound") == 0 && op->api->cfg.tel)
+		(void)tel_dial_late_disposition(op->api->cfg.tel,
+						(uint64_t)store_rs_int(rs, n - 1, K_CALL), code);
 	http_reply_json(req, 200, contact_json(rs, n - 1));
 }
 
@@ -622,7 +629,8 @@ int api_contact_routes(struct api *a)
 	     "One contact record", "contacts", NULL, CONTACT_SCHEMA, NULL, 0, "404"},
 	    {HTTP_PATCH, API_PREFIX "/contacts/{id:int}", R_FLOOR, on_contact_patch, NULL, 0,
 	     "Set a finished record's notes or disposition (its agent, their team lead, "
-	     "supervisors, admins)",
+	     "supervisors, admins); on an outbound campaign call that ended without one, the "
+	     "disposition reaches the dialer",
 	     "contacts",
 	     "{\"type\":\"object\",\"additionalProperties\":false,\"properties\":{\"notes\":{"
 	     "\"type\":\"string\",\"nullable\":true,\"maxLength\":20000},\"disposition_id\":{"

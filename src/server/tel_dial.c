@@ -24,7 +24,8 @@
 #define SH_EARLY_MS   150  /* start the message this much before the safe-harbour time ends */
 #define RING_SLACK_S  10   /* the INVITE's own timeout beyond the core's ring time */
 #define CB_DEFAULT_MS (24 * 3600 * 1000LL) /* a mapped callback disposition without a time */
-#define MAX_MAP	      256		   /* entries of a campaign's disposition mapping */
+#define LATE_MAX      128 /* calls remembered for a disposition given later on the record */
+#define MAX_MAP	      256 /* entries of a campaign's disposition mapping */
 
 /* A campaign's mapping of one disposition code of the center to a dialer result. */
 struct dmap {
@@ -65,6 +66,7 @@ struct dcall {
 	uint32_t core_agent; /* the core's CONNECT */
 	int64_t acd_agent;   /* who the ACD connected */
 	uint64_t cid;	     /* the center's call id, once entered */
+	uint64_t entered;    /* the same, kept after the end: a later disposition's call */
 	struct tcall *tc;    /* before entry only */
 	int64_t t_dial, t_answer;
 	bool answered, connected, abandoned, ended;
@@ -115,6 +117,14 @@ struct tel_dial {
 	unsigned n_w, cap_w;
 	char prompt[300];
 	bool previewing; /* inside tel_dial_preview_next: its PREVIEW is asked for */
+	/* calls that ended without a disposition (a timed wrap-up, the phone's *45): the contact
+	 * record's disposition, given later, still reaches their leads (the latest LATE_MAX) */
+	struct late {
+		uint64_t call; /* the center's call id (contacts.call_id) */
+		int64_t dbid;  /* the lead's stored id */
+		uint32_t camp, lead, agent;
+	} late[LATE_MAX];
+	unsigned late_next;
 	bool store_warned;
 	struct dlook *looks;
 };
@@ -502,6 +512,7 @@ static void answered(struct tel_dial *td, struct dcall *dc, const struct sipx_ev
 	}
 	/* the controller owns the call now; we follow it by its center id */
 	dc->cid = call_id;
+	dc->entered = call_id;
 	idmap_put(&td->cids, call_id, dc);
 	tc->dial = NULL;
 	dc->tc = NULL;
@@ -666,6 +677,12 @@ static void apply_dispo(struct tel_dial *td, struct dcall *dc)
 {
 	int64_t now = center_now(td->c);
 	uint32_t a = dc->core_agent;
+	if (a && !dc->dispo_set && dc->entered) {
+		/* none given: the record's may come later (tel_dial_late_disposition) */
+		struct late *l = &td->late[td->late_next++ % LATE_MAX];
+		*l = (struct late){dc->entered, lead_dbid(dc->camp, dc->lead), dc->camp->id,
+				   dc->lead, a};
+	}
 	if (a) {
 		if (dc->dispo_set && dc->dispo_cb)
 			dialer_disposition_callback(td->d, a, dc->dispo_at, dc->dispo_for, now);
@@ -1251,6 +1268,54 @@ int tel_dial_preview_next(struct telephony *t, uint32_t agent, int64_t *lead)
 		*lead = lead_dbid(ag->camp, id);
 	kick(td);
 	return err;
+}
+
+int tel_dial_late_disposition(struct telephony *t, uint64_t call, const char *code)
+{
+	struct tel_dial *td = t ? t->dial : NULL;
+	if (!td || !call || !code)
+		return ENOENT;
+	struct late *l = NULL;
+	for (unsigned i = 0; i < LATE_MAX; i++) {
+		if (td->late[i].call == call) {
+			l = &td->late[i];
+			break;
+		}
+	}
+	struct dcamp *cp = l ? idmap_get(&td->camps, l->camp) : NULL;
+	/* the same lead in the running campaign (a restart reloads the list) */
+	if (!cp || !cp->running || lead_dbid(cp, l->lead) != l->dbid)
+		return ENOENT;
+	enum dialer_result r;
+	if (map_code(cp, code, &r) != 0 || r == DIALER_R_NONE)
+		return EINVAL; /* a code the dialer has no result for: the lead stays as it is */
+	int64_t now = center_now(td->c);
+	int64_t at = 0;
+	if (r == DIALER_R_CALLBACK) /* as at wrap-up: the campaign's delay, for the agent */
+		at = now + (cp->cb_delay_ms > 0 ? cp->cb_delay_ms : CB_DEFAULT_MS);
+	int err = dialer_lead_disposition(td->d, l->camp, l->lead, r, at, l->agent, now);
+	if (!err) {
+		struct dcall dc = {.camp = cp, .lead = l->lead, .acd_agent = l->agent};
+		char extra[128];
+		snprintf(extra, sizeof(extra),
+			 "\"result\":\"%s\",\"mapped\":true,\"later\":true,\"call\":%" PRIu64,
+			 dialer_result_name(r), call);
+		trail_call(td, "dialer.disposition", &dc, extra);
+		l->call = 0;
+	}
+	kick(td);
+	return err;
+}
+
+int tel_dial_preview_current(struct telephony *t, uint32_t agent, int64_t *lead)
+{
+	struct tel_dial *td = t->dial;
+	struct dagent *ag = td ? idmap_get(&td->agents, agent) : NULL;
+	uint32_t id = 0;
+	if (!ag || dialer_preview_current(td->d, agent, &id) != 0)
+		return ENOENT;
+	*lead = lead_dbid(ag->camp, id);
+	return 0;
 }
 
 int tel_dial_preview_dial(struct telephony *t, uint32_t agent)

@@ -70,6 +70,15 @@ int tel_dial_preview_next(struct telephony *t, uint32_t agent, int64_t *lead);
 int tel_dial_preview_dial(struct telephony *t, uint32_t agent);
 int tel_dial_preview_skip(struct telephony *t, uint32_t agent);
 /*
+ * A disposition given later on the contact record of an outbound call that ended without one (a
+ * timed wrap-up, the phone's *45): its code maps to a result as at wrap-up and applies to the lead.
+ * ENOENT (not such a call, or not remembered), EINVAL (no result for the code), EALREADY.
+ */
+int tel_dial_late_disposition(struct telephony *t, uint64_t call, const char *code);
+/* The lead the agent holds in preview now, not dialled yet (ENOENT: none): a reloaded desktop's
+ * card. */
+int tel_dial_preview_current(struct telephony *t, uint32_t agent, int64_t *lead);
+/*
  * The agent's disposition of their last outbound call (given before wrap-up
  * ends; applied when the call is over): a result, a callback time (CALLBACK)
  * and for whom (0: anyone; the agent themself or a colleague of the

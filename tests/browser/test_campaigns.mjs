@@ -1,5 +1,5 @@
 // test_campaigns: issue 9's screens on the real daemon with SIPp as the customers (on the --trunk port) and
-// as the agent's phone: an agent in a preview campaign gets the next lead's card, dials it, gives the outcome
+// as the agent's phone: an agent in a preview campaign gets the next lead's card (again after a reload), dials it, gives the outcome
 // "call back tomorrow 10:00" for themself, and the callback appears in their list; a supervisor creates a
 // campaign, imports a CSV with broken rows and sees each rejected row with its reason, starts it and watches
 // the live view (leads left, abandonment against the limit, "why no dialable leads") follow a change; the
@@ -127,6 +127,10 @@ test('preview: the card, Dial (the phone and the customer answer), "call back to
   await page.click('#btn-preview-skip');
   await until(async () => (await page.textContent('#preview-number').catch(() => '')) === number, 10000, 'the next card');
   assert.equal(await page.textContent('#preview-number'), number);
+  // the desktop reloaded while the card is shown: the same lead's card comes back (the agent still holds it)
+  await page.reload();
+  await page.waitForSelector('#preview-card', { timeout: 20000 });
+  assert.equal(await page.textContent('#preview-number'), number, 'the card held before the reload');
   assert.equal(await page.textContent('#preview-name'), 'Erika Mustermann');
   assert.equal(await page.textContent('#preview-attempts'), '0');
   assert.equal(await page.textContent('#preview-last'), '-');

@@ -1,4 +1,5 @@
-// test_escalate: a real SIP call escalated from the agent's desktop to the team lead, who sees it in the inbox, takes it and whose phone rings.
+// test_escalate: a real SIP call escalated from the agent's desktop to the team lead, who sees the call in the team view
+// (caller, duration) and the escalation in the inbox, takes it and whose phone rings.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -66,6 +67,13 @@ test('an agent escalates a real SIP call; the lead sees it in the inbox, takes i
   // picked up on the phone; a note, then Alt+E: the escalation dialog wants a reason
   await phone.pickUp();
   await until(async () => (await state(page)) === 'Talking', 15000, 'talking');
+  // the lead's team view shows the call as the wallboard does: the customer's name and number, a ticking duration
+  const row = lead.locator('#team-table tr[data-agent="1"]');
+  await until(async () => (await row.locator('.team-caller').textContent().catch(() => '')) === customer.name + ' (' + customer.phone + ')',
+    10000, "the caller in the lead's team view");
+  const dur0 = await row.locator('.team-call-dur').textContent();
+  assert.match(dur0, /^\d/);
+  await until(async () => (await row.locator('.team-call-dur').textContent()) !== dur0, 5000, 'the call duration ticking');
   await page.fill('#call-notes', 'Wants the card fee of 12 EUR refunded.');
   await page.keyboard.press('Alt+E');
   await page.waitForSelector('dialog[open] #escalate-reason');

@@ -51,6 +51,14 @@ def test_call_flow(binary):
         a.err("POST", "me/call/answer", {"call": 1}, 422, needle="unknown field")
         st = a.ok("POST", "me/call/answer", {"call_id": call["call_id"]})
         assert st["state"] == "talking" and st["call_id"] == call["call_id"], st
+        # the team lead's live list shows the call as the wallboard does: caller, connect time
+        lv = [x for x in Client(s, "lead1").ok("GET", "agents/live")["items"] if x["id"] == 1]
+        assert len(lv) == 1 and lv[0]["call_id"] == call["call_id"], lv
+        assert lv[0]["caller_number"] == call["customer_number"], lv
+        assert lv[0]["call_connected_at"] and lv[0]["call_ended_at"] is None, lv
+        wb = [x for x in Client(s, "super1").ok("GET", "wallboard")["agents"] if x["id"] == 1][0]
+        keys = ("caller_number", "customer_id", "call_connected_at", "call_ended_at")
+        assert {k: lv[0][k] for k in keys} == {k: wb[k] for k in keys}, (lv, wb)
         assert a.ok("POST", "me/call/hold", {"hold": True})["state"] == "hold"
         a.err("POST", "me/call/hold", {"hold": True}, 409, needle="already")
         assert a.ok("POST", "me/call/hold", {"hold": False})["state"] == "talking"

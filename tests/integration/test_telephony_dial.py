@@ -249,6 +249,10 @@ def test_preview_and_callback(binary):
             assert st == 409 and doc["error"]["code"] == "dnc", doc
             card = d.api("POST", "/api/v1/campaigns/%d/preview" % cid, {}, user="agent1")
             assert card["number"] == nums[1], card
+            assert card["held"] is False, card
+            # asked again (a reloaded desktop): the same card, held; no other lead reserved
+            again = d.api("POST", "/api/v1/campaigns/%d/preview" % cid, {}, user="agent1")
+            assert again == dict(card, held=True), (again, card)
             d.api("POST", "/api/v1/campaigns/%d/preview/skip" % cid, {}, user="agent1")
             card = d.api("POST", "/api/v1/campaigns/%d/preview" % cid, {}, user="agent1")
             assert card["number"] == nums[2], card

@@ -45,7 +45,8 @@ export async function mountPreview(panel, agent) {
     render();
   }
 
-  /* The next lead's card from a running preview campaign (the agent must be ready). */
+  /* The next lead's card from a running preview campaign (the agent must be ready); after a reload, the
+   * card the agent still holds (the route answers it again, held: true). */
   async function nextCard() {
     clearTimeout(retry);
     if (s.asking || s.card || s.dialled || s.state !== 'ready') return;
@@ -71,8 +72,8 @@ export async function mountPreview(panel, agent) {
       if (!s.card) s.noLead = !busy;
       busyTries = busy ? busyTries + 1 : 0;
       if (busy && busyTries === 4) {
-        // still "not free" after a few seconds: a card reserved before this page was (re)loaded holds
-        // the agent; let it go (it comes back later) so that the next one can be shown
+        // still "not free" after a few seconds although a card reserved before this page was (re)loaded
+        // comes back by the same route (held): the dialer holds the agent otherwise; let it go
         await post('/campaigns/' + busy.id + '/preview/skip', {}).catch(() => {});
       }
     } finally {

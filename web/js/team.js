@@ -1,5 +1,6 @@
-// team: the team lead's view: their agents' states, the escalations inbox, taking an overflow call,
-// changing an agent's state with a reason (audited by the daemon).
+// team: the team lead's view: their agents' states and current calls (caller, customer, duration, as on the
+// wallboard), the escalations inbox, taking an overflow call, changing an agent's state with a reason
+// (audited by the daemon).
 
 import { h, fill, $, modal, field, toast } from './dom.js';
 import { get, post, put, patch, ApiError } from './api.js';
@@ -8,6 +9,9 @@ import { t, fmtDur, fmtTime } from './i18n.js';
 
 export async function mount(root, ctx) {
   const s = { agents: new Map(), escalations: [], queues: [], reasons: [], board: null };
+  // the caller's name per call (customers found by the number; roles without customer access see the number)
+  const callers = new Map();
+  const mayReadCustomers = ['team_lead', 'supervisor', 'admin'].includes(ctx.user.role);
   const [agents, reasons, queues] = await Promise.all([get('/agents/live'), get('/reason-codes'), get('/queues')]);
   live.atLeast(agents.seq);
   for (const a of agents.items) s.agents.set(a.id, a);
@@ -33,7 +37,11 @@ export async function mount(root, ctx) {
       h('th', { scope: 'row' }, a.name),
       h('td', null, h('span', { class: 'state-badge state-' + a.state }, t('state.' + a.state)), ' ', h('span', { class: 'muted small' }, reasonLabel(a))),
       h('td', { class: 'num', dataset: { since: a.since || 0 } }, a.since ? fmtDur(Date.now() - a.since) : '-'),
-      h('td', null, a.call_id ? queueName(a.queue_id) : '-'),
+      h('td', { class: 'team-call' }, a.call_id ? [queueName(a.queue_id), ' · ',
+        h('span', { class: 'team-caller', title: a.caller_number || '' }, callerText(a)),
+        a.call_connected_at ? ' · ' : null,
+        a.call_connected_at ? h('span', { class: 'team-call-dur mono', title: t('wb.call_duration'),
+          dataset: { callSince: a.call_connected_at, callUntil: a.call_ended_at || 0 } }, callDur(a.call_connected_at, a.call_ended_at)) : null] : '-'),
       h('td', { class: 'num' }, String(a.handled || 0)),
       h('td', null, h('button', { type: 'button', class: 'small', onclick: () => changeState(a) }, t('team.change_state')))));
     fill(agentsBox, h('h2', { id: 'team-h' }, t('team.agents')),
@@ -42,10 +50,40 @@ export async function mount(root, ctx) {
         h('tbody', null, rows)));
   }
 
+  function callDur(since, until) { return fmtDur(Math.max(0, (until || Date.now()) - since)); }
+  function callerText(a) {
+    const name = lookupCaller(a);
+    if (!a.caller_number) return name || t('wb.anonymous');
+    return name ? name + ' (' + a.caller_number + ')' : a.caller_number;
+  }
+  /* The customer's name for a call (once per call; the table is redrawn when it is known). */
+  function lookupCaller(a) {
+    if (!mayReadCustomers || (!a.customer_id && !a.caller_number)) return null;
+    const key = a.call_id + ':' + (a.customer_id || a.caller_number);
+    if (callers.has(key)) return callers.get(key);
+    if (callers.size > 1000) callers.clear();
+    callers.set(key, null);
+    (async () => {
+      let name = null;
+      try {
+        if (a.customer_id) name = (await get('/customers/' + a.customer_id)).name || null;
+        else {
+          const r = await get('/customers?phone=' + encodeURIComponent(a.caller_number) + '&limit=2');
+          if (r.items.length === 1) name = r.items[0].name || null;
+        }
+      } catch (e) { /* no access or offline: the number alone */ }
+      if (name) { callers.set(key, name); renderAgents(); }
+    })();
+    return null;
+  }
+
   function tick() {
     for (const td of agentsBox.querySelectorAll('td[data-since]')) {
       const since = Number(td.dataset.since);
       td.textContent = since ? fmtDur(Date.now() - since) : '-';
+    }
+    for (const el of agentsBox.querySelectorAll('.team-call-dur')) {
+      el.textContent = callDur(Number(el.dataset.callSince), Number(el.dataset.callUntil));
     }
   }
   const ticker = setInterval(tick, 1000);
@@ -129,14 +167,35 @@ export async function mount(root, ctx) {
         h('tbody', null, rows)));
   }
 
+  /* The call's caller and times are not in the state events: re-read the list soon (coalesced). */
+  let agentsTimer = 0;
+  const refreshAgents = () => {
+    if (agentsTimer) return;
+    agentsTimer = setTimeout(async () => {
+      agentsTimer = 0;
+      try {
+        const r = await get('/agents/live');
+        for (const x of r.items) {
+          const a = s.agents.get(x.id);
+          if (!a || (x.since || 0) >= (a.since || 0)) s.agents.set(x.id, x);
+        }
+        renderAgents();
+      } catch (e) { /* offline: the next open reloads */ }
+    }, 300);
+  };
+
   const unsub = live.subscribe((type, ev) => {
     if (!ev) return;
     if ((type === 'agent-state' || type === 'agent-login' || type === 'agent-logout') && s.agents.has(ev.agent)) {
       const a = s.agents.get(ev.agent);
       if (ev.time >= (a.since || 0)) {
+        const same = (ev.call || null) === a.call_id;
         s.agents.set(ev.agent, { ...a, state: ev.to, reason: ev.reason, since: ev.time, call_id: ev.call || null, queue_id: ev.queue || null,
-          handled: a.handled + (ev.from === 'talking' || ev.from === 'hold' ? 1 : 0) });
+          handled: a.handled + (ev.from === 'talking' || ev.from === 'hold' ? 1 : 0),
+          ...(same ? {} : { caller_number: null, customer_id: null, call_connected_at: null, call_ended_at: null }) });
         renderAgents();
+        // another call, or this one connected or ended: its caller and times from the list
+        if (ev.call && (!same || !a.call_connected_at || ev.to === 'wrap-up')) refreshAgents();
       }
     } else if (type === 'escalation') {
       loadInbox();
@@ -157,5 +216,5 @@ export async function mount(root, ctx) {
   renderInbox();
   renderOverflow();
   await Promise.all([loadInbox(), loadBoard()]);
-  return () => { clearInterval(ticker); clearTimeout(boardTimer); unsub(); unopen(); };
+  return () => { clearInterval(ticker); clearTimeout(boardTimer); clearTimeout(agentsTimer); unsub(); unopen(); };
 }

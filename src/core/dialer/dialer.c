@@ -1426,6 +1426,26 @@ int dialer_disposition_callback(struct dialer *d, uint32_t agent, int64_t at_ms,
 	return 0;
 }
 
+int dialer_lead_disposition(struct dialer *d, uint32_t campaign, uint32_t lead,
+			    enum dialer_result r, int64_t at_ms, uint32_t for_agent, int64_t now)
+{
+	if ((unsigned)r >= DIALER_R_COUNT || r == DIALER_R_ABANDONED || r == DIALER_R_NONE ||
+	    (r == DIALER_R_CALLBACK && at_ms <= 0))
+		return EINVAL;
+	struct camp *c = camp_get(d, campaign);
+	struct dialer_lead *ld = c && c->has_list ? dialer_list_lead(&c->list, lead) : NULL;
+	if (!ld)
+		return ENOENT;
+	if (ld->state != DIALER_LEAD_DONE || ld->done != DIALER_DONE_RESULT ||
+	    ld->last_result != DIALER_R_NONE)
+		return EALREADY;
+	now = tick(d, now);
+	const struct agent *o = r == DIALER_R_CALLBACK ? agent_get(d, for_agent) : NULL;
+	ld->owner = o && o->c == c ? for_agent : 0;
+	apply_result(d, c, ld, r, at_ms, now);
+	return 0;
+}
+
 int dialer_preview_next(struct dialer *d, uint32_t agent, int64_t now, uint32_t *lead)
 {
 	struct agent *a = agent_get(d, agent);
@@ -1492,6 +1512,17 @@ int dialer_preview_skip(struct dialer *d, uint32_t agent, int64_t now)
 	struct camp *c = a->c;
 	preview_release(c, a, now, now + DIALER_SKIP_MS);
 	set_free(c, a);
+	return 0;
+}
+
+int dialer_preview_current(const struct dialer *d, uint32_t agent, uint32_t *lead)
+{
+	const struct agent *a = agent_get(d, agent);
+	if (!a || a->st != A_PREVIEW || !a->lead || a->call ||
+	    a->lead->state != DIALER_LEAD_IN_CALL)
+		return ENOENT;
+	if (lead)
+		*lead = a->lead->id;
 	return 0;
 }
 

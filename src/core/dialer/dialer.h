@@ -245,6 +245,16 @@ int dialer_disposition(struct dialer *d, uint32_t agent, enum dialer_result r, i
 int dialer_disposition_callback(struct dialer *d, uint32_t agent, int64_t at_ms, uint32_t for_agent,
 				int64_t now);
 
+/*
+ * A disposition given later (on the contact record) for a lead whose call
+ * ended without one (its result NONE, done): the result's retry rule applies
+ * now as at wrap-up (CALLBACK at at_ms, for for_agent when that agent dials
+ * for the campaign, else anyone). ENOENT (campaign or lead), EALREADY (the
+ * lead has a result, or is ready or in a call again), EINVAL.
+ */
+int dialer_lead_disposition(struct dialer *d, uint32_t campaign, uint32_t lead,
+			    enum dialer_result r, int64_t at_ms, uint32_t for_agent, int64_t now);
+
 /* Preview mode: reserve the next lead for a free agent (ENOENT: none dialable; EBUSY). */
 int dialer_preview_next(struct dialer *d, uint32_t agent, int64_t now, uint32_t *lead);
 /*
@@ -255,6 +265,8 @@ int dialer_preview_next(struct dialer *d, uint32_t agent, int64_t now, uint32_t 
 int dialer_preview_dial(struct dialer *d, uint32_t agent, int64_t now, uint64_t *call);
 /* Skip it: the lead goes back, dialable again. */
 int dialer_preview_skip(struct dialer *d, uint32_t agent, int64_t now);
+/* The lead reserved for the agent's preview and not dialled yet (ENOENT: none). */
+int dialer_preview_current(const struct dialer *d, uint32_t agent, uint32_t *lead);
 
 /* Why no dialable leads: each lead counted once, under the first filter that excludes it. */
 struct dialer_why {

@@ -674,6 +674,70 @@ static void test_preview_and_callback(void **state)
 	dialer_free(d);
 }
 
+/* The card an agent holds (a reloaded desktop asks again); a disposition given after the lead
+ * closed without one (a timed wrap-up, then the contact record) applies then. */
+static void test_preview_current_and_late(void **state)
+{
+	(void)state;
+	struct dialer_campaign_params cp;
+	params(&cp);
+	cp.mode = DIALER_PREVIEW;
+	static const char *const z[] = {"Sim/Zero", "Sim/Zero"};
+	static const int32_t prio[] = {5, 1};
+	struct dialer *d = make(&cp, z, prio, 2);
+	int64_t t = 10 * HOUR_MS;
+	assert_int_equal(dialer_agent_add(d, 1, CAMP, false, t), 0);
+	uint32_t lead = 0, held = 0;
+	assert_int_equal(dialer_preview_current(d, 1, &held), ENOENT);
+	assert_int_equal(dialer_agent_ready(d, 1, t), 0);
+	assert_int_equal(dialer_preview_current(d, 1, &held), ENOENT); /* free, nothing reserved */
+	assert_int_equal(dialer_preview_next(d, 1, t, &lead), 0);
+	assert_int_equal(lead, 1);
+	assert_int_equal(dialer_preview_current(d, 1, &held), 0);
+	assert_int_equal(held, 1);
+	assert_int_equal(dialer_preview_current(d, 2, &held), ENOENT); /* not an agent */
+	uint64_t call;
+	assert_int_equal(dialer_preview_dial(d, 1, t + 1000, &call), 0);
+	assert_int_equal(dialer_preview_current(d, 1, &held), ENOENT); /* dialled: no card */
+	assert_int_equal(dialer_call_answered(d, call, t + 5000), 0);
+	/* not while the lead is in its call */
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 1, DIALER_R_COMPLETED, 0, 0, t + 6000),
+			 EALREADY);
+	assert_int_equal(dialer_call_ended(d, call, t + 60000), 0);
+	/* wrap-up ended without a disposition: the lead closes with none */
+	assert_int_equal(dialer_disposition(d, 1, DIALER_R_NONE, 0, t + 61000), 0);
+	const struct dialer_list *l = dialer_campaign_list(d, CAMP);
+	const struct dialer_lead *ld = l ? dialer_list_lead(l, 1) : NULL;
+	assert_non_null(ld);
+	if (!ld) {
+		dialer_free(d);
+		return;
+	}
+	assert_int_equal(ld->state, DIALER_LEAD_DONE);
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 1, DIALER_R_NONE, 0, 0, t + 70000),
+			 EINVAL);
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 1, DIALER_R_CALLBACK, 0, 1, t + 70000),
+			 EINVAL);
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 9, DIALER_R_COMPLETED, 0, 0, t + 70000),
+			 ENOENT);
+	assert_int_equal(
+	    dialer_lead_disposition(d, CAMP + 1, 1, DIALER_R_COMPLETED, 0, 0, t + 70000), ENOENT);
+	/* given later: a callback for agent 1 */
+	int64_t cb = t + HOUR_MS;
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 1, DIALER_R_CALLBACK, cb, 1, t + 70000),
+			 0);
+	assert_int_equal(ld->state, DIALER_LEAD_READY);
+	assert_true(ld->callback);
+	assert_int_equal(ld->owner, 1);
+	assert_int_equal(ld->next_ms, cb);
+	assert_int_equal(find(0, DIALER_EV_RESULT, 0)->lead, 1);
+	/* once it has a result, another one changes nothing */
+	assert_int_equal(dialer_lead_disposition(d, CAMP, 1, DIALER_R_COMPLETED, 0, 0, t + 71000),
+			 EALREADY);
+	assert_int_equal(ld->last_result, DIALER_R_CALLBACK);
+	dialer_free(d);
+}
+
 /* A callback for one agent goes to that agent only, in any mode, once due and the agent is free. */
 static void test_personal_callback(void **state)
 {
@@ -893,6 +957,7 @@ int main(void)
 	    TEST(test_call_agent_requeue),
 	    TEST(test_call_agent_previewing),
 	    TEST(test_preview_and_callback),
+	    TEST(test_preview_current_and_late),
 	    TEST(test_personal_callback),
 	    TEST(test_blended),
 	    TEST(test_custom_profile),

@@ -105,7 +105,8 @@ struct tel_ivr {
 	struct store *st;
 	struct evl_timer *refresh;
 	bool loading;
-	bool stopped; /* tel_ivr_stop ran while a query was out: its completion frees */
+	bool stopped;  /* tel_ivr_stop ran while a query was out: its completion frees */
+	bool stopping; /* in tel_ivr_stop: the center is closed, the scheduler going */
 	struct menu_ent **menus;
 	unsigned n_menus;
 	struct idmap queues; /* queue id -> struct qstate */
@@ -192,6 +193,7 @@ struct tivr {
 	int64_t vm_mono;	   /* the monotonic clock at the start (ns) */
 	int64_t vm_client, vm_qid; /* the record's, taken at the start (the center may be
 				      closed at the end: a stop) */
+	uint32_t vm_attempts;	   /* the queue's callback attempts (the message's callback) */
 	uint64_t vm_nonzero;	   /* the caller leg's loud bytes when last checked */
 	char vm_ref[128];
 	/* callback legs */
@@ -232,7 +234,8 @@ static bool sound_file(struct tel_ivr *ti, const char *lang, const char *name, c
 /*
  * Where tools/prompts.sh put the generated prompts: $SB_PROMPTS_DIR, else
  * prompts/ beside the binary (the build's src/cli/prompts), else
- * /usr/share/switchboard/prompts.
+ * ../share/switchboard/prompts from the binary (an installed tree, wherever it
+ * is), else <datadir>/switchboard/prompts (`meson install` puts them there).
  */
 static void prompts_dir(char *out, size_t n)
 {
@@ -250,10 +253,15 @@ static void prompts_dir(char *out, size_t n)
 		if (slash) {
 			*slash = '\0';
 			if (snprintf(out, n, "%s/prompts", exe) < (int)n && access(out, R_OK) == 0)
+				return; /* the build directory */
+			/* installed: <prefix>/bin/switchboard, <prefix>/share/switchboard/prompts
+			 * (also when the tree was moved, or installed with --destdir) */
+			if (snprintf(out, n, "%s/../share/switchboard/prompts", exe) < (int)n &&
+			    access(out, R_OK) == 0)
 				return;
 		}
 	}
-	snprintf(out, n, "/usr/share/switchboard/prompts");
+	snprintf(out, n, "%s/switchboard/prompts", SB_DATADIR); /* meson's <datadir> */
 }
 
 /* The file of a prompt in the caller's language (else the default, else English). */
@@ -707,11 +715,21 @@ static struct cbreq *req_add(struct tel_ivr *ti, uint64_t id, uint64_t acd, uint
  * (pending, dialing, done, failed) and made again at start: a restart does not
  * lose a promised callback, and erasing the customer cancels it.
  */
+/*
+ * The customer a number belongs to, as the desktop's screen pop finds them
+ * (GET /customers?phone=: the exact E.164 number among the customers' phones,
+ * within the queue's client when it has one): only when exactly one matches.
+ */
+#define CUSTOMER_OF(num, client)                                                                   \
+	"(SELECT CASE WHEN count(DISTINCT p.customer_id) = 1 THEN min(p.customer_id) END"          \
+	" FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE p.e164 = " num     \
+	" AND (" client " IS NULL OR c.client_id = " client "))"
 static const struct store_stmt s_req_put = {
     "ivr.callback_put",
-    "INSERT INTO callbacks (ivr_id, client_id, queue_id, number, call_id, requested_at, due_at,"
-    " max_attempts, status, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)"
-    " ON CONFLICT (ivr_id) DO NOTHING",
+    "INSERT INTO callbacks (ivr_id, client_id, queue_id, customer_id, number, call_id,"
+    " requested_at, due_at, max_attempts, status, notes, updated_at) VALUES ($1, $2, $3,"
+    " " CUSTOMER_OF("$4", "$2") ", $4, $5, $6, $7, $8, 'pending', $10, $9)"
+				" ON CONFLICT (ivr_id) DO NOTHING",
     NULL};
 /*
  * The row's own id is the table's (the API numbers its rows from it); the
@@ -747,7 +765,9 @@ static void req_store(struct tel_ivr *ti, const struct store_stmt *st, struct st
 		store_job_free(job);
 }
 
-static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_at)
+/* notes: the row's notes for the agents (NULL: none) */
+static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_at,
+			const char *notes)
 {
 	const struct center_queue *q = center_queue(ti->t->c, r->queue);
 	struct ivr_cb_params p;
@@ -762,8 +782,9 @@ static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_
 	    store_int(open_at),
 	    store_int(p.attempts),
 	    store_int(now_ms(ti)),
+	    notes ? store_text(notes) : store_null(),
 	};
-	req_store(ti, &s_req_put, v, 9);
+	req_store(ti, &s_req_put, v, 10);
 }
 
 /* pending, dialing (attempt > 0: that attempt starts), done, failed, cancelled */
@@ -814,7 +835,7 @@ static void request_callback(struct tivr *v, uint32_t queue, const char *number,
 		req_forget(ti, id);
 		pq_add(v, P_SORRY, O_NONE);
 	} else {
-		req_persist(ti, r, open_at);
+		req_persist(ti, r, open_at, NULL);
 		pq_add(v, P_THANKS, O_NONE);
 		cb_kick(ti);
 	}
@@ -868,7 +889,7 @@ static void queued_callback(struct tivr *v, const char *number)
 	int64_t now = now_ms(ti);
 	struct cbreq *r = req_add(ti, tc->id, tc->id, v->queue, number, v->dialled);
 	if (r && ivr_cb_request(ti->cb, tc->id, v->queue, number, &p, now, true, now) == 0) {
-		req_persist(ti, r, now);
+		req_persist(ti, r, now, NULL);
 		set_attr_str(ti, tc->id, "callback_number", number);
 		set_attr_int(ti, tc->id, "callback_requested_at", now);
 	} else {
@@ -955,11 +976,79 @@ static void vm_begin(struct tivr *v)
 	const struct center_queue *q = center_queue(t->c, v->vm_queue);
 	v->vm_qid = q ? q->id : 0;
 	v->vm_client = q ? q->client_id : 0;
+	struct ivr_cb_params cp;
+	cb_params(ti, v->vm_queue, &cp);
+	v->vm_attempts = cp.attempts;
 	v->vm_mono = mono_ns();
 	v->mode = M_RECORD;
 	v->vm_start = now;
 	v->vm_sound = now;
 	v->vm_poll = now + VM_POLL_MS;
+}
+
+/* The message's record names the caller's customer (as the screen pop would). */
+static const struct store_stmt s_vm_customer = {
+    "ivr.vm_customer",
+    "UPDATE contacts SET customer_id = " CUSTOMER_OF("$2", "$3") " WHERE id = $1"
+								 " AND customer_id IS NULL",
+    NULL};
+/* A stopping daemon's message: its callback row, scheduled at the next start. */
+static const struct store_stmt s_vm_cb_row = {
+    "ivr.vm_callback_row",
+    "INSERT INTO callbacks (ivr_id, client_id, queue_id, customer_id, number, requested_at,"
+    " due_at, max_attempts, status, notes, updated_at) VALUES ($1, $2, $3,"
+    " " CUSTOMER_OF("$4", "$2") ", $4, $5, $5, $6, 'pending', $7, $5)"
+				" ON CONFLICT (ivr_id) DO NOTHING",
+    NULL};
+
+/*
+ * A message is work for the queue: a callback request for the caller's number
+ * (an E.164 caller; an anonymous one has none to call) through the path the
+ * IVR's callbacks take, listed in /callbacks with a note naming the message,
+ * placed through the queue's routing now or when the queue opens.
+ */
+static void vm_callback(struct tivr *v, int64_t now)
+{
+	struct tel_ivr *ti = v->ti;
+	const char *number = v->tc->number;
+	if (!v->vm_qid || number[0] != '+')
+		return;
+	char notes[256];
+	snprintf(notes, sizeof(notes), "voicemail waiting: contact %" PRId64 ", %s", v->vm_contact,
+		 v->vm_ref);
+	uint64_t id = CB_ID_BASE + ++ti->next_req;
+	int64_t open_at = now;
+	if (!ti->stopping)
+		queue_open(ti, v->vm_queue, &open_at);
+	if (ti->stopping || open_at == INT64_MAX) {
+		/*
+		 * Stopping (the center is closed): the next start schedules the row.
+		 * A queue that never opens: a row without ivr_id, listed for people
+		 * to handle (never placed by the IVR, nor cancelled at a restart).
+		 */
+		struct store_value val[] = {
+		    ti->stopping ? store_int((int64_t)id) : store_null(),
+		    v->vm_client ? store_int(v->vm_client) : store_null(),
+		    store_int(v->vm_qid),
+		    store_text(number),
+		    store_int(now),
+		    store_int(v->vm_attempts),
+		    store_text(notes),
+		};
+		req_store(ti, &s_vm_cb_row, val, 7);
+		return;
+	}
+	struct ivr_cb_params p;
+	cb_params(ti, v->vm_queue, &p);
+	struct cbreq *r = req_add(ti, id, 0, v->vm_queue, number, v->dialled);
+	if (!r)
+		return;
+	if (ivr_cb_request(ti->cb, id, v->vm_queue, number, &p, open_at, false, now) != 0) {
+		req_forget(ti, id);
+		return;
+	}
+	req_persist(ti, r, open_at, notes);
+	cb_kick(ti);
 }
 
 /* Ends the message and writes its contact record; `reason`: key, silence, max, caller. */
@@ -996,14 +1085,23 @@ static void vm_end(struct tivr *v, const char *reason)
 	    .attributes = attrs,
 	    .updated_at = now,
 	};
+	struct store_value cv[] = {
+	    store_int(v->vm_contact),
+	    store_text(tc->number),
+	    v->vm_client ? store_int(v->vm_client) : store_null(),
+	};
 	struct store_job *job;
 	if (store_job_alloc(&job) != 0)
 		return;
-	if (store_job_contact_put(job, &c) != 0 || store_write(ti->st, job, NULL, NULL) != 0) {
+	if (store_job_contact_put(job, &c) != 0 ||
+	    (tc->number[0] == '+' && store_job_add(job, &s_vm_customer, cv, 3, 0) != 0) ||
+	    store_write(ti->st, job, NULL, NULL) != 0) {
 		store_job_free(job);
 		fprintf(stderr, "switchboard: voicemail %s: contact record not written\n",
 			v->vm_ref);
+		return;
 	}
+	vm_callback(v, now);
 }
 
 /* On the timer while recording: '#' aside, the message ends on silence or at its longest. */
@@ -1031,6 +1129,14 @@ static void vm_check(struct tivr *v, int64_t now)
 }
 
 /* ---------- draining the machines ---------- */
+
+/* A menu's "agent" choice: the caller is put through to the extension (tel_xfer.c). */
+static int agent_out(struct tivr *v, const char *extension, uint32_t fallback)
+{
+	struct telephony *t = v->ti->t;
+	const struct center_queue *q = center_queue(t->c, v->num_queue);
+	return tel_xfer_agent_out(t, v->tc, extension, fallback, v->dialled, q ? q->client_id : 0);
+}
 
 static void drive_run(struct tivr *v)
 {
@@ -1085,11 +1191,13 @@ static void drive_run(struct tivr *v)
 				}
 			} else if ((kind == IVR_ACT_TRANSFER &&
 				    tel_xfer_out(v->ti->t, v->tc, number) == 0) ||
-				   (kind == IVR_ACT_AGENT &&
-				    tel_xfer_agent_out(v->ti->t, v->tc, number) == 0)) {
+				   (kind == IVR_ACT_AGENT && agent_out(v, number, queue) == 0)) {
 				/* bridged to the outside call or the agent's phone (tel_xfer.c) */
 				v->mode = M_LEAVING;
 				v->hangup = true; /* lets the call go; its caller leg is not ours */
+			} else if (kind == IVR_ACT_AGENT && queue) {
+				enter_queue(v, queue,
+					    0); /* the agent cannot take it: the fallback */
 			} else {
 				/* hang up; or no trunk, a bad number, the agent cannot take it */
 				v->mode = M_LEAVING;
@@ -1461,6 +1569,41 @@ bool tel_ivr_invite(struct telephony *t, struct tcall *tc, const struct sipx_inv
 	return true;
 }
 
+int tel_ivr_agent_fallback(struct telephony *t, struct tleg *caller, const char *number,
+			   const char *dialled, uint32_t queue)
+{
+	struct tel_ivr *ti = t->ivr;
+	if (!ti || ti->stopping || !caller->sip || !caller->media)
+		return ENOTCONN;
+	struct tcall *tc = sb_zalloc(sizeof(*tc));
+	if (!tc)
+		return ENOMEM;
+	tc->t = t;
+	struct tivr *v = v_get(ti, tc); /* no media yet: DTMF is hooked below */
+	if (!v) {
+		sb_free(tc);
+		return ENOMEM;
+	}
+	/* the leg moves into the new call */
+	tc->caller = *caller;
+	memset(caller, 0, sizeof(*caller));
+	tc->caller.call = tc;
+	tc->caller.xfer = NULL;
+	sipx_leg_set_arg(tc->caller.sip, &tc->caller);
+	media_leg_set_arg(tc->caller.media, &tc->caller);
+	media_leg_on_dtmf(tc->caller.media, on_dtmf, v);
+	snprintf(tc->number, sizeof(tc->number), "%s", number ? number : "");
+	snprintf(v->dialled, sizeof(v->dialled), "%s", dialled ? dialled : "");
+	v->num_queue = queue;
+	if (idmap_put(&ti->unentered, ++ti->next_unentered, tc) == 0)
+		v->unentered = ti->next_unentered; /* freed at stop if still here */
+	const struct center_queue *q = center_queue(t->c, queue);
+	v->site = q ? q->site_id : 0;
+	enter_queue(v, queue, 0);
+	v_settle(v);
+	return 0;
+}
+
 void tel_ivr_queued(struct telephony *t, struct tcall *tc)
 {
 	struct tel_ivr *ti = t->ivr;
@@ -1578,7 +1721,7 @@ bool tel_ivr_event(struct telephony *t, const struct acd_event *ev)
 			    req_add(ti, ev->call, ev->call, ev->queue, tc->number, "");
 			if (nr && ivr_cb_request(ti->cb, ev->call, ev->queue, tc->number, &p,
 						 now_ms(ti), true, now_ms(ti)) == 0)
-				req_persist(ti, nr, now_ms(ti));
+				req_persist(ti, nr, now_ms(ti), NULL);
 			else
 				req_forget(ti, ev->call);
 			cb_kick(ti);
@@ -2262,6 +2405,7 @@ void tel_ivr_stop(struct telephony *t)
 	struct tel_ivr *ti = t->ivr;
 	if (!ti)
 		return;
+	ti->stopping = true;
 	/* calls still in a menu or after hours: telephony.c's maps do not hold them */
 	struct tcall *tc;
 	uint64_t key;

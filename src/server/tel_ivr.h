@@ -17,6 +17,7 @@
 
 struct telephony;
 struct tcall;
+struct tleg;
 struct tivr;
 struct acd_event;
 struct center_number;
@@ -43,5 +44,12 @@ bool tel_ivr_caller_event(struct telephony *t, struct tcall *tc,
 			  const struct sipx_event_info *info);
 /* The call is being freed: frees its IVR state. */
 void tel_ivr_call_free(struct tcall *tc);
+/*
+ * A menu's "agent" choice whose agent did not answer (tel_xfer.c): the caller's
+ * leg (moved out of *caller, which is cleared) enters queue as a new call.
+ * Returns 0 when the leg was taken, else an errno value (the leg is untouched).
+ */
+int tel_ivr_agent_fallback(struct telephony *t, struct tleg *caller, const char *number,
+			   const char *dialled, uint32_t queue);
 
 #endif

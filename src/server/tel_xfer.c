@@ -4,16 +4,21 @@
 #include "server/tel_impl.h"
 
 #include "base/mem.h"
+#include "http/evloop.h"
 #include "media/media.h"
 #include "media/media_mix.h"
 #include "server/center.h"
+#include "server/tel_ivr.h"
 #include "sip/sipx.h"
+#include "store/records.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The legs this file adds to a call are struct xleg: a struct tleg whose
@@ -55,7 +60,24 @@ struct xbridge {
 	struct telephony *t;
 	struct xleg a, b; /* the caller; the outside party */
 	int64_t agent;	  /* b is this agent's phone (a menu's choice): "other" meanwhile */
+	/* a menu's "agent" choice: its contact record, its ring time, its fallback */
+	int64_t rec_agent;	   /* the agent (kept after `agent` is cleared at a stop) */
+	int64_t contact, client;   /* the record's id (0: none) and client */
+	int64_t t_start, t_answer; /* UTC epoch ms */
+	const char *reason;	   /* how it ended: caller, agent, busy, no_answer */
+	uint32_t fallback;	   /* the queue to enter when the agent does not answer */
+	struct evl_timer *ring;	   /* the agent's phone rings at most AGENT_RING_MS */
+	char number[SIPX_USER_MAX], dialled[SIPX_USER_MAX];
 };
+
+#define AGENT_RING_MS 20000 /* a menu's "agent" choice: no answer by then is no answer */
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---------- legs ---------- */
 
@@ -322,9 +344,56 @@ static void log_xfer(struct telephony *t, const char *what, uint64_t call, int64
 
 /* ---------- transferred out: the caller and an outside party ---------- */
 
+/*
+ * The contact record of a caller put through to an agent's extension: a call of
+ * its own (never in the ACD), like a queue call's record: the agent, when it
+ * rang and was answered, how it ended (attributes.kind = "agent_direct").
+ */
+static void xbridge_record(struct xbridge *xb)
+{
+	struct telephony *t = xb->t;
+	if (!xb->contact || !t->cfg.store)
+		return;
+	int64_t now = wall_ms();
+	const char *reason = xb->reason ? xb->reason : "caller";
+	char attrs[96];
+	snprintf(attrs, sizeof(attrs), "{\"kind\":\"agent_direct\",\"fallback_queue\":%u}",
+		 (unsigned)xb->fallback);
+	struct store_contact c = {
+	    .id = xb->contact,
+	    .call_id = xb->contact,
+	    .client_id = xb->client,
+	    .channel = "voice",
+	    .direction = "inbound",
+	    .initiation = "inbound",
+	    .customer_number = xb->number[0] ? xb->number : NULL,
+	    .system_number = xb->dialled[0] ? xb->dialled : NULL,
+	    .agent_id = xb->rec_agent,
+	    .t_initiated = xb->t_start,
+	    .t_connected = xb->t_answer,
+	    .t_disconnected = now,
+	    .disconnect_reason = reason,
+	    .attributes = attrs,
+	    .updated_at = now,
+	};
+	xb->contact = 0;
+	struct store_job *job;
+	if (store_job_alloc(&job) != 0)
+		return;
+	if (store_job_contact_put(job, &c) != 0 ||
+	    store_write(t->cfg.store, job, NULL, NULL) != 0) {
+		store_job_free(job);
+		fprintf(stderr,
+			"switchboard: call to agent %" PRId64 ": contact record not written\n",
+			xb->rec_agent);
+	}
+}
+
 static void xbridge_unlink_free(struct xbridge *xb)
 {
 	struct telephony *t = xb->t;
+	xbridge_record(xb);
+	evl_timer_free(xb->ring);
 	if (xb->agent && t->c)
 		center_agent_other(t->c, xb->agent, false); /* free for queue calls again */
 	for (struct xbridge **pp = &t->xbridges; *pp; pp = &(*pp)->next)
@@ -337,6 +406,23 @@ static void xbridge_unlink_free(struct xbridge *xb)
 	sb_free(xb);
 }
 
+/*
+ * A menu's "agent" choice the agent did not take (no answer, busy, declined):
+ * with a fallback queue the caller's leg enters it as a new call
+ * (tel_ivr_agent_fallback) and the bridge is freed (true).
+ */
+static bool agent_fallback(struct xbridge *xb)
+{
+	if (!xb->fallback || !xb->a.l.sip || !xb->t->c)
+		return false;
+	struct tleg caller = xb->a.l;
+	if (tel_ivr_agent_fallback(xb->t, &caller, xb->number, xb->dialled, xb->fallback) != 0)
+		return false;
+	memset(&xb->a.l, 0, sizeof(xb->a.l)); /* the leg is the new call's now */
+	xbridge_unlink_free(xb);
+	return true;
+}
+
 static void xbridge_event(struct telephony *t, struct xleg *xl, const struct sipx_event_info *info)
 {
 	struct xbridge *xb = xl->xb;
@@ -346,6 +432,8 @@ static void xbridge_event(struct telephony *t, struct xleg *xl, const struct sip
 		if (xl->role != XR_OUT_FAR || xl->l.answered)
 			break;
 		xl->l.answered = true;
+		xb->t_answer = wall_ms();
+		evl_timer_cancel(xb->ring);
 		if (media_leg_sdp_answer_in(xl->l.media, info->sdp, info->sdp_len) != 0 ||
 		    !other->l.media) {
 			sipx_leg_hangup(xl->l.sip);
@@ -362,13 +450,36 @@ static void xbridge_event(struct telephony *t, struct xleg *xl, const struct sip
 	default:
 		if (!leg_ends(info->ev))
 			break;
+		if (!xb->reason)
+			xb->reason = xl == &xb->a			      ? "caller"
+				     : xb->b.l.answered			      ? "agent"
+				     : info->code == 486 || info->code == 600 ? "busy"
+									      : "no_answer";
+		bool rang_out = xl == &xb->b && !xb->b.l.answered;
 		tel_leg_clear(&xl->l);
+		if (rang_out && agent_fallback(xb))
+			break; /* the caller went on to the fallback queue */
 		if (other->l.sip)
 			sipx_leg_hangup(other->l.sip);
 		xbridge_unlink_free(xb);
 		(void)t;
 		break;
 	}
+}
+
+/* The agent's phone did not answer: ring no more, the fallback (else the caller is hung up). */
+static void on_agent_ring(void *arg)
+{
+	struct xbridge *xb = arg;
+	xb->reason = "no_answer";
+	if (xb->b.l.sip)
+		sipx_leg_hangup(xb->b.l.sip); /* CANCEL */
+	tel_leg_clear(&xb->b.l);
+	if (agent_fallback(xb))
+		return;
+	if (xb->a.l.sip)
+		sipx_leg_hangup(xb->a.l.sip);
+	xbridge_unlink_free(xb);
 }
 
 /*
@@ -435,7 +546,8 @@ int tel_xfer_out(struct telephony *t, struct tcall *tc, const char *number)
 	return bridge_out(t, tc, uri, number, NULL);
 }
 
-int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extension)
+int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extension,
+		       uint32_t fallback_queue, const char *dialled, int64_t client_id)
 {
 	const struct center_agent *a = center_agent_by_extension(t->c, extension);
 	if (!a || !a->active)
@@ -449,12 +561,29 @@ int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extens
 		return EHOSTUNREACH;
 	if (!tc->caller.sip || !tc->caller.media || tc->n_agents || tc->x)
 		return ENOTCONN;
+	struct evl_timer *ring;
+	if (evl_timer_alloc(&ring) != 0)
+		return ENOMEM;
+	char number[SIPX_USER_MAX];
+	snprintf(number, sizeof(number), "%s", tc->number);
 	int err = bridge_out(t, tc, uri, a->extension, NULL);
-	if (err)
+	if (err) {
+		evl_timer_free(ring);
 		return err;
+	}
+	struct xbridge *xb = t->xbridges;
 	/* the agent is on a call the ACD does not route: offered no queue call meanwhile */
 	if (center_agent_other(t->c, a->id, true) == 0)
-		t->xbridges->agent = a->id;
+		xb->agent = a->id;
+	xb->rec_agent = a->id;
+	xb->contact = center_contact_id(t->c);
+	xb->client = client_id;
+	xb->t_start = wall_ms();
+	xb->fallback = fallback_queue;
+	snprintf(xb->number, sizeof(xb->number), "%s", number);
+	snprintf(xb->dialled, sizeof(xb->dialled), "%s", dialled ? dialled : "");
+	xb->ring = ring;
+	evl_timer_start(ring, AGENT_RING_MS, on_agent_ring, xb);
 	return 0;
 }
 

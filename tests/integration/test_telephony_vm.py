@@ -1,5 +1,6 @@
 """Integration: voicemail-style messages (after hours and a menu's record node) and German prompts made by espeak-ng, with a raw SIP caller: prompts recognised in RTP, the message's WAV and contact record, its download and its erasure."""
 import io
+import json
 import math
 import os
 import random
@@ -101,6 +102,68 @@ def after_hours_record(d):
     assert len(left) == len(files) - 1, (files, left)
 
 
+def leave_message(d, number, frm, secs=1.5):
+    """Calls number from frm, waits for the beep, speaks (a 400 Hz tone), presses '#'."""
+    c = IvrCaller(d, number, frm)
+    try:
+        assert c.call() == 200
+        wait_until(lambda: heard(c, fingerprint("en", "beep")), 20, "the beep")
+        c.voice = ulaw_tone(400)
+        time.sleep(secs)
+        c.voice = None
+        c.rfc4733("#")
+        c.wait_bye(15)
+    finally:
+        c.close()
+
+
+def after_hours_customer(d):
+    """A message after hours is work for the queue: from a known customer's number the contact
+    record names the customer and a callback request (GET /callbacks) for that number carries a
+    note naming the message, due when the queue opens; from an unknown number the record has no
+    customer, the callback is still there; two customers sharing the number: no link."""
+    import datetime
+    from zoneinfo import ZoneInfo
+    from test_telephony_ivr import callbacks_of
+    # open for a minute the day after tomorrow (site time Europe/Berlin)
+    day = datetime.datetime.now(ZoneInfo("Europe/Berlin")) + datetime.timedelta(days=2)
+    d.api("PUT", "/api/v1/queues/2/hours",
+          {"hours": {"weekly": {day.strftime("%a").lower(): [["10:00", "10:01"]]},
+                     "after_hours": {"action": "record", "prompt": "vm-intro",
+                                     "max_ms": 30000}}})
+    settle()
+    client = d.api("GET", "/api/v1/queues/2")["client_id"]
+    known = "+49305557%03d" % random.randrange(1000)
+    cust = d.api("POST", "/api/v1/customers", {"name": "Vm Known", "client_id": client,
+                                                "phones": [{"number": known}]}, expect=201)
+    t0 = time.time() * 1000
+    leave_message(d, "101", known)
+    r = wait_until(lambda: voicemails(d, known), 10, "the voicemail contact record")[0]
+    assert r["customer_id"] == cust["id"], r
+    assert wait_until(lambda: download(d, r["id"])[0] == 200, 10, "the recording")
+    cb = callbacks_of(d, known, lambda c: c["status"] == "pending")
+    assert len(cb) == 1, cb
+    cb = cb[0]
+    assert cb["queue_id"] == 2 and cb["customer_id"] == cust["id"], cb
+    assert "voicemail" in cb["notes"] and ("/%d.wav" % r["id"]) in cb["notes"], cb
+    assert cb["due_at"] > t0 + 24 * 3600 * 1000, cb  # placed when the queue opens
+    # an unknown number: no customer, still a callback
+    unknown = "+49305558%03d" % random.randrange(1000)
+    leave_message(d, "101", unknown)
+    r = wait_until(lambda: voicemails(d, unknown), 10, "the voicemail contact record")[0]
+    assert r["customer_id"] is None, r
+    cb = callbacks_of(d, unknown, lambda c: c["status"] == "pending")
+    assert len(cb) == 1 and cb[0]["customer_id"] is None, cb
+    assert ("/%d.wav" % r["id"]) in cb[0]["notes"], cb
+    # two customers with the number: not linked (the screen pop would ask the agent)
+    d.api("POST", "/api/v1/customers", {"name": "Vm Twin", "client_id": client,
+                                        "phones": [{"number": known}]}, expect=201)
+    leave_message(d, "101", known)
+    recs = wait_until(lambda: (lambda x: x if len(x) == 2 else None)(voicemails(d, known)), 10,
+                      "the second message")
+    assert [x["customer_id"] for x in recs if x["id"] != r["id"]].count(None) == 1, recs
+
+
 def menu_record_silence(d):
     """A menu's record node: the message ends after 5 s of silence, then the node's next."""
     menu = {"start": "vm", "nodes": {
@@ -130,10 +193,11 @@ def menu_record_silence(d):
     assert 5.5 <= len(s) / 8000.0 <= 9.0, len(s)
 
 
-def german_prompt(d, binary):
-    """A menu in German plays the espeak-ng prompt (tools/prompts.sh, built beside the binary)."""
-    gen = os.path.join(os.path.dirname(os.path.abspath(binary)), "prompts", "de",
-                       "dir-welcome.wav")
+def german_prompt(d, binary, prompts=None):
+    """A menu in German plays the espeak-ng prompt (tools/prompts.sh, built beside the binary,
+    or installed under prompts)."""
+    gen = os.path.join(prompts or os.path.join(os.path.dirname(os.path.abspath(binary)),
+                                               "prompts"), "de", "dir-welcome.wav")
     assert os.path.exists(gen), gen
     frames = _wav_frames(gen)[:75]
     fp = [frames[i] for i in sorted(range(len(frames)),
@@ -199,6 +263,107 @@ def test_menu_transfer_to_number(binary):
         c.close()
 
 
+def direct_records(d):
+    return [r for r in d.contacts() if (r.get("attributes") or {}).get("kind") == "agent_direct"]
+
+
+class BusyPhone:
+    """Makes a test_telephony_xfer Phone answer every INVITE 486 Busy Here (mode "busy") or
+    only 180 Ringing, never answering (mode "ring"); CANCELs are counted."""
+
+    @staticmethod
+    def make(d, ext, tone):
+        from test_telephony_xfer import Phone
+
+        class _Busy(Phone):
+            mode = "busy"
+            busy_sent = 0
+            cancels = 0
+
+            def _reply(self, msg, code, reason, body="", extra=(), totag=None):
+                if msg.startswith("INVITE ") and code == 200:
+                    self.busy_sent += 1
+                    if self.mode == "ring":
+                        return Phone._reply(self, msg, 180, "Ringing", totag=totag)
+                    return Phone._reply(self, msg, 486, "Busy Here", totag=totag)
+                if msg.startswith("CANCEL "):
+                    self.cancels += 1
+                return Phone._reply(self, msg, code, reason, body, extra, totag)
+        return _Busy(d, ext, tone)
+
+
+def test_menu_agent_fallback(binary):
+    """A menu's "agent" choice with a fallback queue: agent2 not ready, agent2's phone busy
+    (486), or ringing unanswered for 20 s (then cancelled): the caller goes on to queue 1 and
+    talks to agent1 (its own queue contact record); the busy and unanswered cases leave an
+    agent_direct record with agent 2, no t_connected, disconnect_reason "busy" / "no_answer"."""
+    from test_telephony_xfer import TONES, Party, Phone, assert_hears, listen, wait_for
+    menu = {"start": "main", "nodes": {
+        "main": {"type": "menu", "prompts": ["vm-press"], "timeout_ms": 800, "retries": 0,
+                 "choices": {"1": {"queue": 1}},
+                 "on_fail": {"agent": "1002", "fallback_queue": 1}}}}
+    with Daemon(binary, settings={"sip_min_expires": 2}) as d:
+        nid = number_id(d, "100")
+        bad = {"start": "main", "nodes": {"main": dict(menu["nodes"]["main"],
+                                                       on_fail={"queue": 1, "fallback_queue": 1})}}
+        st, _, doc = d.json("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": bad},
+                            token=d.token("admin"))
+        assert st == 422 and "fallback_queue" in str(doc), (st, doc)
+        d.api("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": menu})
+        settle()
+        p1 = Phone(d, "1001", TONES["agent1"])
+        p2 = BusyPhone.make(d, "1002", TONES["agent2"])
+        try:
+            d.set_state("agent1", "ready")
+            for case in ("not_ready", "busy", "no_answer"):
+                if case == "not_ready":
+                    d.set_state("agent2", "not_ready", reason=101)
+                    d.wait_agent(2, lambda a: a["state"]["state"] == "not-ready",
+                                 what="agent2 not ready")
+                else:
+                    d.set_state("agent2", "ready")
+                    p2.mode = "busy" if case == "busy" else "ring"
+                    # only agent1 in the fallback queue's way: agent2 "other" no more first
+                    d.wait_agent(2, lambda a: a["state"]["state"] == "ready", what="agent2")
+                seen = {x["id"] for x in direct_records(d)}
+                calls = p1.calls
+                c = Party(d, TONES["caller"], number="100")
+                try:
+                    st = c.call()
+                    assert st == 200, (case, st)
+                    wait_for(lambda: p1.calls > calls and p1.dialog, timeout=60,
+                             what="agent1 answered the fallback queue's call (%s)" % case)
+                    win = listen([c, p1])
+                    assert_hears(c, "caller", "agent1", win)
+                    assert_hears(p1, "agent1", "caller", win)
+                    assert c.hangup() == 200
+                    wait_for(lambda: p1.dialog is None, what="agent1's phone hung up")
+                finally:
+                    c.close()
+                if case == "not_ready":
+                    assert {x["id"] for x in direct_records(d)} == seen  # not put through
+                else:
+                    assert p2.busy_sent >= 1, "agent2's phone never rang"
+                    r = wait_until(lambda: [x for x in direct_records(d) if x["id"] not in seen],
+                                   10,
+                                   "the agent_direct record")
+                    assert r[0]["agent_id"] == 2 and r[0]["disconnect_reason"] == case, r
+                    assert r[0]["t_connected"] is None, r
+                if case == "no_answer":
+                    assert p2.cancels >= 1, "the ringing phone was not cancelled"
+                q = wait_until(lambda: [x for x in d.contacts() if x["queue_id"] == 1
+                                        and x["agent_id"] == 1 and x["t_connected"]
+                                        and x["system_number"] == "100"], 10,
+                               "the queue call's record")
+                assert q, q
+                d.wait_agent(1, lambda a: a["state"]["state"] in ("wrap_up", "wrap-up", "ready"),
+                             what="agent1 after the call")
+                d.set_state("agent1", "ready")
+        finally:
+            p1.close()
+            p2.close()
+
+
 def test_menu_to_agent(binary):
     """A menu's "agent" destination: the caller is put through to agent2's phone (extension
     1002; the two hear each other, agent2 is "other" for the ACD meanwhile and ready again
@@ -232,6 +397,13 @@ def test_menu_to_agent(binary):
             assert c.hangup() == 200
             wait_for(lambda: p2.byes >= 1, what="agent2's phone hung up")
             d.wait_agent(2, lambda a: a["state"]["state"] == "ready", what="agent2 ready again")
+            # a contact record like a queue call's: the agent, the times, the caller
+            r = wait_until(lambda: direct_records(d), 10, "the call's contact record")
+            assert len(r) == 1, r
+            r = r[0]
+            assert r["agent_id"] == 2 and r["system_number"] == "100", r
+            assert r["customer_number"] and r["disconnect_reason"] == "caller", r
+            assert r["t_initiated"] and r["t_connected"] and r["t_disconnected"], r
         finally:
             if c:
                 c.close()
@@ -261,12 +433,54 @@ def test_after_hours_voicemail(binary):
     after_hours_record(daemon(binary))
 
 
+def test_after_hours_customer(binary):
+    after_hours_customer(daemon(binary))
+
+
 def test_menu_record_silence(binary):
     menu_record_silence(daemon(binary))
 
 
 def test_german_prompts(binary):
     german_prompt(daemon(binary), binary)
+
+
+def test_prompts_install(binary):
+    """`meson install --destdir` puts the generated German prompts under
+    <datadir>/switchboard/prompts/de, and the installed daemon (no prompts/ beside it) plays
+    them from there."""
+    import shutil
+    import subprocess
+    import tempfile
+    exe = os.path.abspath(binary)
+    build = os.path.dirname(os.path.dirname(os.path.dirname(exe)))  # <build>/src/cli/switchboard
+    built = os.path.join(os.path.dirname(exe), "prompts", "de")
+    dest = tempfile.mkdtemp(prefix="sb-install-")
+    try:
+        out = subprocess.run(["meson", "install", "-C", build, "--no-rebuild", "--quiet",
+                              "--destdir", dest], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        opts = {o["name"]: o["value"] for o in json.loads(subprocess.run(
+            ["meson", "introspect", "--buildoptions", build], capture_output=True, text=True,
+            check=True).stdout)}
+        prefix = opts["prefix"]
+        datadir = os.path.join(prefix, opts["datadir"])
+        bindir = os.path.join(prefix, opts["bindir"])
+        inst = os.path.join(dest + datadir, "switchboard", "prompts")
+        names = sorted(os.listdir(built))
+        assert names and sorted(os.listdir(os.path.join(inst, "de"))) == names, inst
+        for n in names:
+            a, b = os.path.join(built, n), os.path.join(inst, "de", n)
+            if os.path.isfile(a):
+                with open(a, "rb") as fa, open(b, "rb") as fb:
+                    assert fa.read() == fb.read(), n
+        inst_exe = os.path.join(dest + bindir, "switchboard")
+        assert os.access(inst_exe, os.X_OK), inst_exe
+        assert not os.path.exists(os.path.join(os.path.dirname(inst_exe), "prompts"))
+        with Daemon(inst_exe, settings={"sip_min_expires": 2}) as d:
+            german_prompt(d, inst_exe, prompts=inst)
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
 
 
 def test_stop(binary):
@@ -291,5 +505,6 @@ def test_stop(binary):
 
 
 if __name__ == "__main__":
-    run([test_after_hours_voicemail, test_menu_record_silence, test_german_prompts,
-         test_menu_transfer_to_number, test_menu_to_agent, test_stop])
+    run([test_after_hours_voicemail, test_after_hours_customer, test_menu_record_silence, test_german_prompts,
+         test_menu_transfer_to_number, test_menu_to_agent, test_menu_agent_fallback,
+         test_prompts_install, test_stop])

@@ -117,8 +117,9 @@ static int lang_index(const struct ivr_menu *m, const char *s)
 static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *where, const cJSON *o,
 		      struct ivr_dest *d, bool allow_repeat)
 {
-	static const char *const allowed[] = {"node",	"queue", "transfer", "hangup", "callback",
-					      "repeat", "agent", "language", NULL};
+	static const char *const allowed[] = {"node",		"queue",  "transfer", "hangup",
+					      "callback",	"repeat", "agent",    "language",
+					      "fallback_queue", NULL};
 	const char *stray;
 	memset(d, 0, sizeof(*d));
 	d->lang = -1;
@@ -199,6 +200,15 @@ static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *wher
 		    "%s: needs exactly one of node, queue, transfer, agent, hangup, callback, "
 		    "repeat (has %u)",
 		    where, kinds);
+	if ((r = json_get_i64(o, "fallback_queue", 1, QUEUE_MAX, &v)) != ENOENT) {
+		/* an agent who does not answer, is busy or not ready: this queue instead */
+		if (r || d->kind != IVR_DEST_AGENT)
+			return bad(e,
+				   "%s: field \"fallback_queue\": must be a queue id 1..%u, with "
+				   "\"agent\"",
+				   where, (unsigned)QUEUE_MAX);
+		d->queue = (uint32_t)v;
+	}
 	if ((r = json_get_str(o, "language", 0, &s)) != ENOENT) {
 		int li = r ? -1 : lang_index(m, s);
 		if (r)

@@ -64,7 +64,7 @@ enum ivr_dest_kind {
 struct ivr_dest {
 	enum ivr_dest_kind kind;
 	uint16_t node;		     /* NODE: index into the menu's nodes */
-	uint32_t queue;		     /* QUEUE, CALLBACK */
+	uint32_t queue;		     /* QUEUE, CALLBACK; AGENT: the fallback queue (0: none) */
 	char number[IVR_NUMBER_MAX]; /* TRANSFER: E.164; AGENT: the extension (digits) */
 	int8_t lang;		     /* language choice: index into langs; -1 keeps the language */
 };

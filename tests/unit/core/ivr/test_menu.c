@@ -301,12 +301,15 @@ static void expect_err(const char *doc, const char *want_msg)
 static void agent_choice(void **state)
 {
 	(void)state;
-	static const char doc[] = NODE_MAIN("{\"type\": \"menu\", \"prompts\": [\"p\"], "
-					    "\"choices\": {\"4\": {\"agent\": \"1002\"}}}");
+	static const char doc[] =
+	    NODE_MAIN("{\"type\": \"menu\", \"prompts\": [\"p\"], "
+		      "\"choices\": {\"4\": {\"agent\": \"1002\"}, "
+		      "\"5\": {\"agent\": \"1003\", \"fallback_queue\": 7}}}");
 	struct ivr_menu m;
 	char err[IVR_ERR_MAX] = "";
 	assert_int_equal(ivr_menu_parse(doc, strlen(doc), &m, err, sizeof(err)), 0);
 	assert_int_equal(m.nodes[0].choice[ivr_key_index('4')].kind, IVR_DEST_AGENT);
+	assert_int_equal(m.nodes[0].choice[ivr_key_index('5')].queue, 7); /* the fallback */
 	struct ivr_run *r;
 	assert_int_equal(ivr_run_alloc(&r, &m, 0), 0);
 	want(r, IVR_ACT_PLAY, "p", NULL);
@@ -317,6 +320,7 @@ static void agent_choice(void **state)
 	while (a.kind == IVR_ACT_STOP);
 	assert_int_equal(a.kind, IVR_ACT_AGENT);
 	assert_string_equal(a.number, "1002");
+	assert_int_equal(a.queue, 0); /* no fallback queue */
 	assert_true(ivr_run_finished(r));
 	ivr_run_free(r);
 	ivr_menu_clear(&m);
@@ -343,6 +347,9 @@ static void malformed(void **state)
 	    "field \"transfer\": must be an E.164 number");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"10a2\"}}}"),
 		   "field \"agent\": must be an agent's extension");
+	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 1, "
+			     "\"fallback_queue\": 2}}}"),
+		   "field \"fallback_queue\": must be a queue id 1..");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"\"}}}"),
 		   "field \"agent\": must be an agent's extension");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 0}}}"),

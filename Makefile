@@ -47,9 +47,10 @@ npm: node_modules/.package-lock.json
 run: build npm
 	@$(BUILD)/src/cli/switchboard serve --demo --demo-traffic --data var
 
-test: deps npm $(BUILD)/build.ninja $(ASAN)/build.ninja
+test: deps npm $(BUILD)/build.ninja $(ASAN)/build.ninja $(RELEASE)/build.ninja
 	@tools/check-source.sh
 	@ninja -C $(BUILD)
+	@ninja -C $(RELEASE) --quiet # make bench's build: -O3 finds warnings that -O2 does not
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	@ninja -C $(ASAN)
 	@SB_RUNS=100 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

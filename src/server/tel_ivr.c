@@ -691,6 +691,9 @@ static void after_hours(struct tivr *v, uint32_t queue, int64_t open_at, int dep
 static struct cbreq *req_add(struct tel_ivr *ti, uint64_t id, uint64_t acd, uint32_t queue,
 			     const char *number, const char *dialled)
 {
+	size_t len = strlen(number);
+	if (len >= sizeof(((struct cbreq *)NULL)->number))
+		return NULL; /* longer than any E.164 number: nothing to call back */
 	struct cbreq *r = sb_zalloc(sizeof(*r));
 	if (!r)
 		return NULL;
@@ -698,7 +701,7 @@ static struct cbreq *req_add(struct tel_ivr *ti, uint64_t id, uint64_t acd, uint
 	r->acd = acd;
 	r->queue = queue;
 	r->place = center_now(ti->t->c);
-	snprintf(r->number, sizeof(r->number), "%s", number);
+	memcpy(r->number, number, len + 1);
 	snprintf(r->system_number, sizeof(r->system_number), "%s", dialled ? dialled : "");
 	if (idmap_put(&ti->reqs, id, r) != 0) {
 		sb_free(r);

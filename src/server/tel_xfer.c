@@ -138,38 +138,38 @@ static void refer_report(struct sipx_leg **rl, int err)
 {
 	if (!rl || !*rl)
 		return;
-	uint16_t code = 200;
-	const char *reason = "OK";
+	uint16_t code;
 	switch (err) {
 	case 0:
+		code = 200;
 		break;
 	case ENOENT:
-		code = 404, reason = "Not Found";
+		code = 404;
 		break;
 	case EBUSY:
-		code = 486, reason = "Busy Here";
+		code = 486;
 		break;
 	case EPERM:
-		code = 403, reason = "Forbidden";
+		code = 403;
 		break;
 	case EINVAL:
-		code = 400, reason = "Bad Request";
+		code = 400;
 		break;
 	case ENOSYS:
-		code = 503, reason = "Service Unavailable";
+		code = 503;
 		break;
 	case ESRCH:
-		code = 481, reason = "Call/Transaction Does Not Exist";
+		code = 481;
 		break;
 	case ENOTCONN:
 	case EHOSTUNREACH:
-		code = 480, reason = "Temporarily Unavailable";
+		code = 480;
 		break;
 	default:
-		code = 500, reason = "Server Internal Error";
+		code = 500;
 		break;
 	}
-	int e = sipx_leg_refer_notify(*rl, code, reason);
+	int e = sipx_leg_refer_notify(*rl, code, NULL); /* the stack's reason phrase */
 	if (e && e != ENOENT)
 		fprintf(stderr, "switchboard: REFER outcome %u: %s\n", code, strerror(e));
 	*rl = NULL;

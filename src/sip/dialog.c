@@ -1396,9 +1396,11 @@ int sipx_leg_refer_notify(struct sipx_leg *leg, uint16_t code, const char *reaso
 	size_t l = strlen(extra);
 	snprintf(extra + l, sizeof(extra) - l,
 		 "Event: refer\r\nSubscription-State: terminated;reason=noresource\r\n");
-	int n = snprintf(frag, sizeof(frag), "SIP/2.0 %u %s\r\n", code, reason ? reason : "");
+	if (!reason)
+		reason = sipx_reason(code);
+	int n = snprintf(frag, sizeof(frag), "SIP/2.0 %u %s\r\n", code, reason);
 	int err = 0;
-	if (n < 0 || (size_t)n >= sizeof(frag) || strpbrk(reason ? reason : "", "\r\n"))
+	if (n < 0 || (size_t)n >= sizeof(frag) || strpbrk(reason, "\r\n"))
 		err = EINVAL;
 	else if (!leg_request(leg, "NOTIFY", M_NOTIFY, extra, frag, (size_t)n,
 			      "message/sipfrag;version=2.0", CP_FORGET))

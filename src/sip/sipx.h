@@ -190,7 +190,8 @@ int sipx_leg_reinvite_answer(struct sipx_leg *leg, uint16_t code, const char *sd
 /* Send a re-INVITE with a new offer (hold / resume); the answer comes as SIPX_EV_ANSWERED. */
 int sipx_leg_reinvite(struct sipx_leg *leg, const char *sdp, size_t sdp_len);
 /* The outcome of the leg's last REFER (with refer_progress): a final NOTIFY whose message/sipfrag
- * is "SIP/2.0 <code> <reason>", ending the subscription. ENOENT when none is open. */
+ * is "SIP/2.0 <code> <reason>" (reason NULL: the usual phrase for code), ending the subscription.
+ * ENOENT when none is open. */
 int sipx_leg_refer_notify(struct sipx_leg *leg, uint16_t code, const char *reason);
 
 void sipx_leg_set_arg(struct sipx_leg *leg, void *arg);

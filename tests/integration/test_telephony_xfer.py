@@ -584,7 +584,8 @@ def test_consult(binary):
             assert_hears(p1, "agent1", "agent2", win)
             assert_hears(p2, "agent2", "agent1", win)
             assert_hears(c, "caller", "agent2", win, yes=False)
-            assert state_of(d, 2) == "other"  # on the consultation: no queue call offered
+            # on the consultation: no queue call offered
+            wait_for(lambda: state_of(d, 2) == "other", what="agent2 consulting")
             st = d.api("POST", "/api/v1/me/call/consult/complete", {}, user="agent1")
             assert st["state"] == "wrap-up", st
             wait_state(d, 2, "talking")
@@ -771,7 +772,7 @@ def test_attended_from_phone(binary):
             first = p1.dialog
             second = p1.invite("1002")
             wait_for(lambda: p2.dialog, what="agent2's phone answered")
-            assert state_of(d, 1) == "hold"
+            wait_for(lambda: state_of(d, 1) == "hold", what="agent1 on hold")  # the state follows the SIP
             win = listen([c, p1, p2])
             assert_hears(p2, "agent2", "agent1", win)
             assert_hears(p1, "agent1", "agent2", win)
@@ -791,7 +792,7 @@ def test_attended_from_phone(binary):
             first = p2.dialog
             p2.invite("1001")
             wait_for(lambda: p1.dialog, what="agent1's phone answered")
-            assert state_of(d, 2) == "hold"
+            wait_for(lambda: state_of(d, 2) == "hold", what="agent2 on hold")  # the state follows the SIP
             p2.hangup()
             wait_for(lambda: p1.byes >= 3, what="agent1's phone hung up")
             wait_state(d, 2, "talking")

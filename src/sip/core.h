@@ -251,8 +251,9 @@ struct sipx {
 	struct wheel *wheel;
 	int tfd;
 	struct udp_sock *us;
-	int ufd;    /* its descriptor: we read (recvmmsg) and send on it ourselves */
-	int ustamp; /* SO_TIMESTAMPNS or SO_TIMESTAMP when the kernel stamps arrivals; 0 */
+	int ufd;	 /* its descriptor: we read (recvmmsg) and send on it ourselves */
+	int ustamp;	 /* SO_TIMESTAMPNS or SO_TIMESTAMP when the kernel stamps arrivals; 0 */
+	int64_t late_ms; /* clock_mono_ms() when a UDP datagram last waited over overload_wait_ms */
 	struct udp_batch *ub; /* transport.c: the receive buffers */
 	struct sa udp_laddr;
 	char udp_host[SIPX_ADDR_MAX]; /* host:port for Via / Contact */

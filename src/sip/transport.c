@@ -1,6 +1,7 @@
 /* transport: UDP and TCP sockets, stream framing, message checks before dispatch, sending. */
 #include "sip/core.h"
 #include "sip/scan.h"
+#include "base/clock.h"
 #include "base/mem.h"
 
 #include <errno.h>
@@ -397,6 +398,8 @@ static void on_udp_ready(int flags, void *arg)
 		int64_t waited = s->ustamp ? udp_waited_us(h, &now) : -1;
 		if (waited > 0 && (uint64_t)waited > s->st.max_wait_us)
 			s->st.max_wait_us = (uint64_t)waited;
+		if (s->cfg.overload_wait_ms && waited > (int64_t)s->cfg.overload_wait_ms * 1000)
+			s->late_ms = clock_mono_ms(); /* also what TCP's INVITEs go by (sipx.c) */
 		on_udp(&src, mb, s, waited);
 	}
 }

@@ -14,8 +14,8 @@ NEEDS_SIPP = True
 class Call:
     """A raw caller on its own socket."""
 
-    def __init__(self, d, user='echo'):
-        self.c = Raw(d.port)
+    def __init__(self, d, user='echo', tcp=False):
+        self.c = Raw(d.port, tcp=tcp)
         self.callid, self.br = token(), branch()
         self.frm = '<sip:raw@127.0.0.1>;tag=' + token()
         self.user = user
@@ -141,6 +141,51 @@ def test_waited_invite_503_dialogs_served():
         for k in (a, m, r, b, c):
             k.c.close()
         uas.close()
+        d.stop()
+
+
+def test_tcp_invites_follow_the_udp_socket():
+    """TCP carries no receive time per message: a new INVITE over TCP is shed while a UDP datagram
+    read within the last second waited over the limit (the loop is that far behind), and served
+    once that has passed; a BYE over TCP in the same stall is processed."""
+    with Driver('--overload-wait-ms', 1000, tcp=True) as d:
+        e = Call(d, tcp=True)  # established over TCP: hangs up during the stall
+        e_to = e.established()
+        u = Call(d)  # new over UDP: waits 2 s in the socket
+        t = Call(d, tcp=True)  # new over TCP, sent right after it
+        d.drain(0.3)
+        os.kill(d.p.pid, signal.SIGSTOP)
+        try:
+            u.c.send(u.invite)
+            time.sleep(0.05)
+            t.c.send(t.invite)
+            e.c.send(e.req('BYE', 2, to=e_to))
+            time.sleep(2.0)
+        finally:
+            os.kill(d.p.pid, signal.SIGCONT)
+        ushed = u.c.expect(503)
+        assert ushed.h('retry-after') == '2', ushed.raw
+        u.c.send(u.req('ACK', 1, br=u.br, to=ushed.h('to')))
+        shed = t.c.expect(503)
+        assert shed.h('retry-after') == '2' and ';tag=' in shed.h('to'), shed.raw
+        t.c.send(t.req('ACK', 1, br=t.br, to=shed.h('to')))
+        bye = e.c.expect(200)
+        assert bye.h('cseq') == '2 BYE', bye.raw
+        d.drain(0.3)
+        assert not invites(d, u.callid) and not invites(d, t.callid), d.events
+        st = d.stats()
+        assert st['shed'] == 2, st
+        # a second later the loop is no longer behind: a new TCP call is served
+        time.sleep(1.1)
+        n = Call(d, tcp=True)
+        n_to = n.established()
+        assert invites(d, n.callid) or d.wait(lambda x: x['ev'] == 'invite' and x['callid'] == n.callid)
+        n.c.send(n.req('BYE', 2, to=n_to))
+        while n.c.expect(200).h('cseq') != '2 BYE':
+            pass
+        assert d.stats()['shed'] == 2
+        for k in (e, u, t, n):
+            k.c.close()
         d.stop()
 
 

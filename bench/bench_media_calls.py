@@ -24,7 +24,6 @@ Usage (what bench/run.sh runs):
   env: BENCH_MEDIA_SECONDS (60), BENCH_MEDIA_CALLS (500), BENCH_MEDIA_QUEUED (1000),
        BENCH_MEDIA_PRIO (fifo: the daemon and bench_media's load at SCHED_FIFO when permitted)
 """
-import http.client
 import json
 import os
 import random
@@ -39,75 +38,8 @@ import tempfile
 import threading
 import time
 
-HZ = os.sysconf("SC_CLK_TCK")
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    """An even port p with p and p+1 free for UDP and TCP, outside the daemon's RTP range."""
-    while True:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        s.close()
-        if p % 2 or p > 64000 or 20000 <= p < 30002:
-            continue
-        ok = True
-        for q in (p, p + 1):
-            for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-                t = socket.socket(socket.AF_INET, kind)
-                try:
-                    t.bind(("127.0.0.1", q))
-                except OSError:
-                    ok = False
-                t.close()
-        if ok:
-            return p
-
-
-class Api:
-    def __init__(self, port):
-        self.port = port
-        self.c = None
-        self.token = None
-        st, doc = self.req("POST", "/api/v1/login", {"username": "admin", "password": "demo"})
-        assert st == 200, doc
-        self.token = doc["token"]
-
-    def req(self, method, path, body=None):
-        h = {"Content-Type": "application/json"}
-        if self.token:
-            h["Authorization"] = "Bearer " + self.token
-        for attempt in (0, 1):
-            if self.c is None:
-                self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.c.request(method, path,
-                               body=json.dumps(body) if body is not None else None, headers=h)
-                r = self.c.getresponse()
-                data = r.read()
-                break
-            except (http.client.RemoteDisconnected, ConnectionError):
-                self.c.close()
-                self.c = None
-                if attempt:
-                    raise
-        return r.status, (json.loads(data) if data else None)
-
-    def ok(self, method, path, body=None, want=(200, 201)):
-        st, doc = self.req(method, path, body)
-        if st not in want:
-            raise RuntimeError("%s %s: %d %s" % (method, path, st, doc))
-        return doc
-
-
-def cpu_of(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / HZ
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_calls import Api, cpu_of, free_port, log  # noqa: E402  (shared with the call-rate bench)
 
 
 def set_fifo(pid, prio):

@@ -24,8 +24,7 @@
 #define SH_EARLY_MS   150  /* start the message this much before the safe-harbour time ends */
 #define RING_SLACK_S  10   /* the INVITE's own timeout beyond the core's ring time */
 #define CB_DEFAULT_MS (24 * 3600 * 1000LL) /* a mapped callback disposition without a time */
-#define LATE_MAX      128 /* calls remembered for a disposition given later on the record */
-#define MAX_MAP	      256 /* entries of a campaign's disposition mapping */
+#define MAX_MAP	      256		   /* entries of a campaign's disposition mapping */
 
 /* A campaign's mapping of one disposition code of the center to a dialer result. */
 struct dmap {
@@ -102,6 +101,18 @@ struct dlook {
 	struct dlook *next;
 };
 
+/* A disposition given later on a call's contact record: its link read, then claimed (either may
+ * complete after tel_dial_free: td NULL). */
+struct dlate {
+	struct tel_dial *td;
+	uint64_t call; /* the center's call id (contacts.call_id) */
+	char *code;    /* the center's disposition code */
+	int64_t dbid;  /* the lead's stored id */
+	uint32_t camp, lead, agent;
+	enum dialer_result r;
+	struct dlate *next;
+};
+
 struct tel_dial {
 	struct telephony *t;
 	struct center *c;
@@ -117,16 +128,9 @@ struct tel_dial {
 	unsigned n_w, cap_w;
 	char prompt[300];
 	bool previewing; /* inside tel_dial_preview_next: its PREVIEW is asked for */
-	/* calls that ended without a disposition (a timed wrap-up, the phone's *45): the contact
-	 * record's disposition, given later, still reaches their leads (the latest LATE_MAX) */
-	struct late {
-		uint64_t call; /* the center's call id (contacts.call_id) */
-		int64_t dbid;  /* the lead's stored id */
-		uint32_t camp, lead, agent;
-	} late[LATE_MAX];
-	unsigned late_next;
 	bool store_warned;
 	struct dlook *looks;
+	struct dlate *lates; /* later dispositions being looked up (tel_dial_late_disposition) */
 };
 
 static void kick(struct tel_dial *td);
@@ -168,6 +172,50 @@ static const struct store_stmt s_attempt = {
     " abandoned, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     NULL};
 
+/*
+ * Which campaign and lead a dialler call was for (dial_calls, schema version 13), keyed by the
+ * center's call id (contacts.call_id): written as the call enters the center (when its contact
+ * record is first written); awaiting_disposition is set when it ends without the dialer's
+ * disposition, so one given later on the record (tel_dial_late_disposition) finds the lead, after
+ * a restart too, and cleared when that is applied. A newer call of the same lead ends what an
+ * older one's record could still change.
+ */
+static const struct store_stmt s_link_supersede = {
+    "dial.link_supersede",
+    "UPDATE dial_calls SET awaiting_disposition = 0"
+    " WHERE lead_id = $1 AND awaiting_disposition = 1",
+    NULL};
+static const struct store_stmt s_link = {
+    "dial.link",
+    "INSERT INTO dial_calls (call_id, campaign_id, lead_id, created_at) VALUES ($1, $2, $3, $4)",
+    NULL};
+static const struct store_stmt s_link_await = {
+    "dial.link_await",
+    "UPDATE dial_calls SET awaiting_disposition = 1, agent_id = $2 WHERE call_id = $1", NULL};
+static const struct store_stmt q_link = {"dial.link_read",
+					 "SELECT campaign_id, lead_id, agent_id FROM dial_calls"
+					 " WHERE call_id = $1 AND awaiting_disposition = 1",
+					 NULL};
+static const struct store_stmt s_link_claim = {
+    "dial.link_claim",
+    "UPDATE dial_calls SET awaiting_disposition = 0 WHERE call_id = $1"
+    " AND awaiting_disposition = 1 RETURNING lead_id",
+    NULL};
+
+/* Hands a job to the store writer (err: building it failed); a failure is named once. */
+static void submit(struct tel_dial *td, struct store_job *job, int err, const char *name)
+{
+	if (!err)
+		err = store_write(td->st, job, NULL, NULL);
+	if (err) {
+		store_job_free(job);
+		if (!td->store_warned)
+			fprintf(stderr, "switchboard: dialer: cannot write %s: %s\n", name,
+				strerror(err));
+		td->store_warned = true;
+	}
+}
+
 static void write1(struct tel_dial *td, const struct store_stmt *st, const struct store_value *p,
 		   unsigned n)
 {
@@ -175,15 +223,7 @@ static void write1(struct tel_dial *td, const struct store_stmt *st, const struc
 	int err = store_job_alloc(&job);
 	if (!err)
 		err = store_job_add(job, st, p, n, 0);
-	if (!err)
-		err = store_write(td->st, job, NULL, NULL);
-	if (err) {
-		store_job_free(job);
-		if (!td->store_warned)
-			fprintf(stderr, "switchboard: dialer: cannot write %s: %s\n", st->name,
-				strerror(err));
-		td->store_warned = true;
-	}
+	submit(td, job, err, st->name);
 }
 
 static int64_t lead_dbid(const struct dcamp *cp, uint32_t lead)
@@ -214,6 +254,24 @@ static void write_attempt(struct tel_dial *td, const struct dcall *dc, const cha
 		 result, answered ? "true" : "false", abandoned ? "true" : "false", dc->acd_agent,
 		 dc->t_dial);
 	trail_call(td, "dialer.attempt", dc, extra);
+}
+
+/* The call entered the center: its link to the campaign and lead (dial_calls). */
+static void write_link(struct tel_dial *td, const struct dcall *dc)
+{
+	int64_t dbid = lead_dbid(dc->camp, dc->lead);
+	if (!dbid || !dc->entered)
+		return;
+	struct store_value a[] = {store_int(dbid)};
+	struct store_value b[] = {store_int((int64_t)dc->entered), store_int(dc->camp->id),
+				  store_int(dbid), store_int(center_now(td->c))};
+	struct store_job *job = NULL;
+	int err = store_job_alloc(&job);
+	if (!err)
+		err = store_job_add(job, &s_link_supersede, a, 1, 0);
+	if (!err)
+		err = store_job_add(job, &s_link, b, 4, 0);
+	submit(td, job, err, s_link.name);
 }
 
 static const char *done_name(enum dialer_done d)
@@ -514,6 +572,7 @@ static void answered(struct tel_dial *td, struct dcall *dc, const struct sipx_ev
 	dc->cid = call_id;
 	dc->entered = call_id;
 	idmap_put(&td->cids, call_id, dc);
+	write_link(td, dc);
 	tc->dial = NULL;
 	dc->tc = NULL;
 	int64_t wait = dc->camp->sh_ms - SH_EARLY_MS;
@@ -678,10 +737,10 @@ static void apply_dispo(struct tel_dial *td, struct dcall *dc)
 	int64_t now = center_now(td->c);
 	uint32_t a = dc->core_agent;
 	if (a && !dc->dispo_set && dc->entered) {
-		/* none given: the record's may come later (tel_dial_late_disposition) */
-		struct late *l = &td->late[td->late_next++ % LATE_MAX];
-		*l = (struct late){dc->entered, lead_dbid(dc->camp, dc->lead), dc->camp->id,
-				   dc->lead, a};
+		/* none given: the record's may come later (tel_dial_late_disposition); written
+		 * before the lead's result, so a lead seen closed has its link stored */
+		struct store_value p[] = {store_int((int64_t)dc->entered), store_int(a)};
+		write1(td, &s_link_await, p, 2);
 	}
 	if (a) {
 		if (dc->dispo_set && dc->dispo_cb)
@@ -1270,40 +1329,113 @@ int tel_dial_preview_next(struct telephony *t, uint32_t agent, int64_t *lead)
 	return err;
 }
 
-int tel_dial_late_disposition(struct telephony *t, uint64_t call, const char *code)
+static void dlate_free(struct dlate *l)
 {
-	struct tel_dial *td = t ? t->dial : NULL;
-	if (!td || !call || !code)
-		return ENOENT;
-	struct late *l = NULL;
-	for (unsigned i = 0; i < LATE_MAX; i++) {
-		if (td->late[i].call == call) {
-			l = &td->late[i];
+	for (struct dlate **pp = l->td ? &l->td->lates : NULL; pp && *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
 			break;
 		}
 	}
-	struct dcamp *cp = l ? idmap_get(&td->camps, l->camp) : NULL;
-	/* the same lead in the running campaign (a restart reloads the list) */
-	if (!cp || !cp->running || lead_dbid(cp, l->lead) != l->dbid)
-		return ENOENT;
-	enum dialer_result r;
-	if (map_code(cp, code, &r) != 0 || r == DIALER_R_NONE)
-		return EINVAL; /* a code the dialer has no result for: the lead stays as it is */
+	sb_free(l->code);
+	sb_free(l);
+}
+
+/* Where a stored lead is in the campaign's list (its core id; 0: not in it). */
+static uint32_t lead_index(const struct dcamp *cp, int64_t dbid)
+{
+	for (uint32_t i = 0; dbid && i < cp->n_dbid; i++)
+		if (cp->dbid[i] == dbid)
+			return i + 1;
+	return 0;
+}
+
+/* The link was claimed (or another disposition claimed it first): the result applies to the lead
+ * unless it has one by now (dialer_lead_disposition: only a lead closed with "no disposition"). */
+static void on_late_claimed(int err, struct store_rs *rs, void *arg)
+{
+	struct dlate *l = arg;
+	struct tel_dial *td = l->td;
+	struct dcamp *cp = td ? idmap_get(&td->camps, l->camp) : NULL;
+	if (err || store_rs_rows(rs) == 0 || !cp || !cp->running ||
+	    lead_dbid(cp, l->lead) != l->dbid) {
+		dlate_free(l);
+		return;
+	}
 	int64_t now = center_now(td->c);
 	int64_t at = 0;
-	if (r == DIALER_R_CALLBACK) /* as at wrap-up: the campaign's delay, for the agent */
+	if (l->r == DIALER_R_CALLBACK) /* as at wrap-up: the campaign's delay, for the agent */
 		at = now + (cp->cb_delay_ms > 0 ? cp->cb_delay_ms : CB_DEFAULT_MS);
-	int err = dialer_lead_disposition(td->d, l->camp, l->lead, r, at, l->agent, now);
-	if (!err) {
+	if (dialer_lead_disposition(td->d, l->camp, l->lead, l->r, at, l->agent, now) == 0) {
 		struct dcall dc = {.camp = cp, .lead = l->lead, .acd_agent = l->agent};
 		char extra[128];
 		snprintf(extra, sizeof(extra),
 			 "\"result\":\"%s\",\"mapped\":true,\"later\":true,\"call\":%" PRIu64,
-			 dialer_result_name(r), call);
+			 dialer_result_name(l->r), l->call);
 		trail_call(td, "dialer.disposition", &dc, extra);
-		l->call = 0;
 	}
+	dlate_free(l);
 	kick(td);
+}
+
+/* The call's link, if it awaits a disposition: its lead in the running campaign, the code mapped;
+ * then claimed through the writer, so of two dispositions given at once only one applies. */
+static void on_late_link(int err, struct store_rs *rs, void *arg)
+{
+	struct dlate *l = arg;
+	struct tel_dial *td = l->td;
+	/* no row: not a dialler call, the dialer's disposition was given, or a later one applied */
+	if (!td || err || store_rs_rows(rs) == 0) {
+		dlate_free(l);
+		return;
+	}
+	int64_t camp = store_rs_int(rs, 0, 0);
+	struct dcamp *cp =
+	    camp > 0 && camp <= UINT32_MAX ? idmap_get(&td->camps, (uint32_t)camp) : NULL;
+	l->dbid = store_rs_int(rs, 0, 1);
+	l->agent = (uint32_t)store_rs_int(rs, 0, 2);
+	l->camp = (uint32_t)camp;
+	l->lead = cp ? lead_index(cp, l->dbid) : 0;
+	/* a campaign deleted or stopped, a lead gone, a code with no result: the lead stays as it
+	 * is, and the link awaits (a mapped code given later still applies) */
+	if (!cp || !cp->running || !l->lead || map_code(cp, l->code, &l->r) != 0 ||
+	    l->r == DIALER_R_NONE) {
+		dlate_free(l);
+		return;
+	}
+	struct store_value p[] = {store_int((int64_t)l->call)};
+	struct store_job *job = NULL;
+	int e = store_job_alloc(&job);
+	if (!e)
+		e = store_job_add(job, &s_link_claim, p, 1, 0);
+	if (!e)
+		e = store_write(td->st, job, on_late_claimed, l);
+	if (e) {
+		store_job_free(job);
+		dlate_free(l);
+	}
+}
+
+int tel_dial_late_disposition(struct telephony *t, uint64_t call, const char *code)
+{
+	struct tel_dial *td = t ? t->dial : NULL;
+	if (!td || !call || !code)
+		return ENOENT; /* no campaign started since the daemon did: none runs to apply it */
+	struct dlate *l = sb_zalloc(sizeof(*l));
+	char *c = l ? sb_strdup(code) : NULL;
+	if (!c) {
+		sb_free(l);
+		return ENOMEM;
+	}
+	l->td = td;
+	l->call = call;
+	l->code = c;
+	l->next = td->lates;
+	td->lates = l;
+	struct store_value p[] = {store_int((int64_t)call)};
+	int err = store_query(td->st, &q_link, p, 1, on_late_link, l);
+	if (err)
+		dlate_free(l);
 	return err;
 }
 
@@ -1393,6 +1525,8 @@ void tel_dial_free(struct telephony *t)
 	}
 	for (struct dlook *l = td->looks; l; l = l->next)
 		l->td = NULL; /* freed by its completion, which finds the dialer gone */
+	for (struct dlate *l = td->lates; l; l = l->next)
+		l->td = NULL;
 	idmap_release(&td->camps);
 	struct dagent *ag;
 	for (uint32_t it = 0; idmap_next(&td->agents, &it, NULL, (void **)&ag);)

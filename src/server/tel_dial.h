@@ -71,8 +71,11 @@ int tel_dial_preview_dial(struct telephony *t, uint32_t agent);
 int tel_dial_preview_skip(struct telephony *t, uint32_t agent);
 /*
  * A disposition given later on the contact record of an outbound call that ended without one (a
- * timed wrap-up, the phone's *45): its code maps to a result as at wrap-up and applies to the lead.
- * ENOENT (not such a call, or not remembered), EINVAL (no result for the code), EALREADY.
+ * timed wrap-up, the phone's *45): the call's stored link (dial_calls) names the campaign and
+ * lead, the code maps to a result as at wrap-up and applies to the lead, once; after a restart
+ * too. Done in the background: 0 (being looked up; nothing happens for a call that is not a
+ * dialler call awaiting one, a campaign not running, a lead gone, a code with no result),
+ * ENOENT (no campaign started since the daemon did), ENOMEM, EAGAIN (store queue full).
  */
 int tel_dial_late_disposition(struct telephony *t, uint64_t call, const char *code);
 /* The lead the agent holds in preview now, not dialled yet (ENOENT: none): a reloaded desktop's

@@ -716,6 +716,26 @@ static const char v12_sqlite[] = "ALTER TABLE callbacks ADD COLUMN ivr_id INTEGE
 				 "UPDATE callbacks SET ivr_id = id WHERE created_by IS NULL;"
 				 "CREATE UNIQUE INDEX callbacks_ivr ON callbacks(ivr_id);";
 
+/*
+ * Version 13: which campaign and lead each dialler call was for (docs/dialer.md,
+ * "The center's dispositions"), keyed by the center's call id (contacts.call_id),
+ * written when the call enters the center: a disposition given later on its
+ * contact record (PATCH /contacts/{id}) finds the lead here, after a restart
+ * too. awaiting_disposition is 1 while such a disposition still applies: the
+ * call ended without the dialer's disposition, none was applied later and the
+ * lead was not called again. A new table: existing rows are kept as they are
+ * (calls before this version have no link).
+ */
+static const char v13_sqlite[] =
+    "CREATE TABLE dial_calls ("
+    " call_id INTEGER PRIMARY KEY," /* the center's call id, as in contacts.call_id */
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,"
+    " lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+    " agent_id INTEGER," /* the agent who talked (a mapped callback is theirs); as given */
+    " awaiting_disposition INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE INDEX dial_calls_lead ON dial_calls(lead_id);";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2,
@@ -738,6 +758,9 @@ const struct store_migration store_migrations[] = {
     {12,
      "callback requests of the IVR keep their scheduler id apart from the row id",
      {[STORE_SQLITE] = v12_sqlite}},
+    {13,
+     "dialler calls keep their campaign and lead: a later disposition finds the lead",
+     {[STORE_SQLITE] = v13_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -151,8 +151,12 @@ static const struct store_stmt q_call = {
     " (SELECT e.from_agent_id FROM escalations e WHERE e.call_id = c.call_id"
     "  ORDER BY e.id DESC LIMIT 1),"
     " (SELECT p.customer_id FROM contacts p WHERE p.call_id = c.call_id AND p.id < c.id"
-    "  AND p.customer_id IS NOT NULL ORDER BY p.id DESC LIMIT 1)"
-    " FROM contacts c WHERE c.call_id = $1"
+    "  AND p.customer_id IS NOT NULL ORDER BY p.id DESC LIMIT 1),"
+    /* a callback being placed: its row (notes, the voicemail message it answers) */
+    " b.id, b.notes, b.attempts, b.max_attempts, b.message_id, m.recording_ref"
+    " FROM contacts c LEFT JOIN callbacks b ON b.id = (SELECT max(x.id) FROM callbacks x"
+    "  WHERE x.call_id = c.call_id) LEFT JOIN contacts m ON m.id = b.message_id"
+    " WHERE c.call_id = $1"
     /* the agent's own segment (after a transfer the call has a newer one elsewhere) */
     " ORDER BY CASE WHEN c.agent_id = $2 THEN 0 ELSE 1 END, c.id DESC LIMIT 1",
     NULL};
@@ -170,6 +174,30 @@ static void no_call(struct http_req *req, enum acd_agent_state st)
 	cJSON_AddNullToObject(o, "call_id");
 	cJSON_AddStringToObject(o, "state", acd_agent_state_name(st));
 	http_reply_json(req, 200, o);
+}
+
+/* "callback": the callbacks row a callback call places (null for other calls). */
+static void call_callback(cJSON *o, const struct store_rs *rs)
+{
+	if (store_rs_is_null(rs, 0, 13)) {
+		cJSON_AddNullToObject(o, "callback");
+		return;
+	}
+	cJSON *b = cJSON_AddObjectToObject(o, "callback");
+	json_add_i64(b, "id", store_rs_int(rs, 0, 13));
+	const char *notes = store_rs_text(rs, 0, 14);
+	if (notes)
+		cJSON_AddStringToObject(b, "notes", notes);
+	else
+		cJSON_AddNullToObject(b, "notes");
+	json_add_i64(b, "attempts", store_rs_int(rs, 0, 15));
+	json_add_i64(b, "max_attempts", store_rs_int(rs, 0, 16));
+	/* the message as the contacts list shows it: its record, whether it has a recording */
+	if (store_rs_is_null(rs, 0, 17))
+		cJSON_AddNullToObject(b, "message_contact_id");
+	else
+		json_add_i64(b, "message_contact_id", store_rs_int(rs, 0, 17));
+	cJSON_AddBoolToObject(b, "message_has_recording", !store_rs_is_null(rs, 0, 18));
 }
 
 static void call_read(struct api_op *op, int err, struct store_rs *rs, struct http_req *req)
@@ -242,11 +270,13 @@ static void call_read(struct api_op *op, int err, struct store_rs *rs, struct ht
 		} else {
 			cJSON_AddNullToObject(o, "escalation");
 		}
+		call_callback(o, rs);
 	} else {
 		cJSON_AddNullToObject(o, "contact_id");
 		cJSON_AddNullToObject(o, "customer_number");
 		cJSON_AddNullToObject(o, "customer_id");
 		cJSON_AddNullToObject(o, "escalation");
+		cJSON_AddNullToObject(o, "callback");
 	}
 	http_reply_json(req, 200, o);
 }
@@ -755,9 +785,11 @@ int api_app_call_routes(struct api *a)
 	     .pattern = API_PREFIX "/me/call",
 	     .roles = R_AGENT | R_LEAD,
 	     .h = on_call_get,
-	     .summary = "The call offered to the caller's agent or on it now: caller's number, "
-			"queue, contact record, escalation, how wrap-up ends (screen pop); call_id "
-			"null when there is none",
+	     .summary =
+		 "The call offered to the caller's agent or on it now: caller's number, "
+		 "queue, contact record, escalation, how wrap-up ends (screen pop), a "
+		 "callback's row (notes, the voicemail it answers); call_id null when there is "
+		 "none",
 	     .tag = "desktop",
 	     .response_schema =
 		 "{\"type\":\"object\",\"properties\":{\"call_id\":{\"type\":\"integer\","
@@ -771,7 +803,13 @@ int api_app_call_routes(struct api *a)
 		 "\"nullable\":true},\"notes\":{\"type\":\"string\"},\"wrapup\":{\"type\":"
 		 "\"string\",\"enum\":[\"none\",\"timed\",\"manual\"]},\"wrapup_ms\":{\"type\":"
 		 "\"integer\"},\"wrapup_ends_at\":{\"type\":\"integer\",\"nullable\":true},"
-		 "\"escalation\":{\"type\":\"object\",\"nullable\":true}}}",
+		 "\"escalation\":{\"type\":\"object\",\"nullable\":true},\"callback\":{\"type\":"
+		 "\"object\",\"nullable\":true,\"description\":\"a callback being placed: its "
+		 "callbacks row\",\"properties\":{\"id\":{\"type\":\"integer\"},\"notes\":{"
+		 "\"type\":\"string\",\"nullable\":true},\"attempts\":{\"type\":\"integer\"},"
+		 "\"max_attempts\":{\"type\":\"integer\"},\"message_contact_id\":{\"type\":"
+		 "\"integer\",\"nullable\":true,\"description\":\"the voicemail message it "
+		 "answers\"},\"message_has_recording\":{\"type\":\"boolean\"}}}}}",
 	     .errors = "404"},
 	    {.method = HTTP_POST,
 	     .pattern = API_PREFIX "/me/call/answer",

@@ -731,6 +731,7 @@ enum {
 	CB_CREATED_BY,
 	CB_CONTACT,
 	CB_UPDATED,
+	CB_MESSAGE,
 	CB_COUNT
 };
 
@@ -749,6 +750,7 @@ static const struct api_field callback_fields[CB_COUNT] = {
     [CB_CREATED_BY] = {"created_by", AF_INT, AF_RO | AF_ACTOR, 0, 0, NULL},
     [CB_CONTACT] = {"contact_id", AF_INT, AF_RO, 0, 0, NULL},
     [CB_UPDATED] = {"updated_at", AF_TIME, AF_RO | AF_TOUCH, 0, 0, NULL},
+    [CB_MESSAGE] = {"message_id", AF_INT, AF_RO, 0, 0, NULL}, /* the voicemail it answers */
 };
 
 /* The callback's client is its queue's. */

@@ -1367,6 +1367,7 @@ int center_call_enter(struct center *c, const struct center_call_info *info, uin
 	    .priority = q->priority + info->priority,
 	    .caller_key = 0,
 	    .attempts = info->callback_attempts,
+	    .max_attempts = info->callback_max_attempts,
 	};
 	if (info->customer_number) {
 		/* abandoned-resume recognises the caller by a hash of their number */

@@ -239,6 +239,8 @@ struct center_call_info {
 	int32_t priority;	     /* added to the queue's default */
 	int64_t callback_place;	     /* > 0: joins as a callback keeping this place (tel_ivr.c) */
 	uint32_t callback_attempts; /* with callback_place: dial attempts made before (a restart) */
+	uint32_t callback_max_attempts; /* with callback_place: the request's own count (0: the
+					   queue's callback_attempts) */
 };
 
 /*

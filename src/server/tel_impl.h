@@ -129,9 +129,11 @@ void tel_xfer_refer(struct telephony *t, struct tleg *l, const char *target);
 int tel_xfer_out(struct telephony *t, struct tcall *tc, const char *number);
 /* The same to an agent's phone (a menu's "agent" choice): the agent must be ready; they are "other"
  * for the ACD until either side hangs up. ENOENT, EBUSY (not ready), EHOSTUNREACH (no phone).
- * Writes a contact record (client_id, dialled); no answer / busy: fallback_queue (0: hang up). */
+ * Writes a contact record (client_id, dialled); no answer / busy: fallback_queue (0: hang up).
+ * ring_ms: how long the phone rings before that counts as no answer (0: 20 s). */
 int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extension,
-		       uint32_t fallback_queue, const char *dialled, int64_t client_id);
+		       uint32_t fallback_queue, const char *dialled, int64_t client_id,
+		       int64_t ring_ms);
 /* An INVITE from an agent's phone while its call is up: their consultation (true: taken). */
 bool tel_xfer_invite(struct telephony *t, struct sipx_leg *leg, const struct sipx_invite *inv);
 /* An offer to an agent the call's consultation already talks to: adopted (true), not rung. */

@@ -61,6 +61,7 @@
 
 #define SURVEY_WAIT_MS	8000
 #define CB_RING_MS	30000
+#define CB_MAX_ATTEMPTS 100 /* a row's max_attempts: a queue's callback_attempts at most */
 #define REFRESH_MS	1000
 #define PQ_MAX		32
 #define ENTER_MAX_DEPTH 4
@@ -95,7 +96,8 @@ struct cbreq {
 	char system_number[SIPX_USER_MAX];
 	uint32_t attempts;
 	uint32_t made; /* attempts made before a restart: the count goes on from there */
-	uint64_t row;  /* its callbacks row when that is not the request id (scheduled by people) */
+	uint32_t max; /* the request's own attempt count (the row's max_attempts; 0: the queue's) */
+	uint64_t row; /* its callbacks row when that is not the request id (scheduled by people) */
 	int64_t customer; /* the row's customer (0: none): the contact record names them */
 	int64_t place;	  /* when it was requested (kept across a restart) */
 };
@@ -730,9 +732,9 @@ static struct cbreq *req_add(struct tel_ivr *ti, uint64_t id, uint64_t acd, uint
 static const struct store_stmt s_req_put = {
     "ivr.callback_put",
     "INSERT INTO callbacks (ivr_id, client_id, queue_id, customer_id, number, call_id,"
-    " requested_at, due_at, max_attempts, status, notes, updated_at) VALUES ($1, $2, $3,"
-    " " CUSTOMER_OF("$4", "$2") ", $4, $5, $6, $7, $8, 'pending', $10, $9)"
-				" ON CONFLICT (ivr_id) DO NOTHING",
+    " requested_at, due_at, max_attempts, status, notes, message_id, updated_at) VALUES ($1,"
+    " $2, $3, " CUSTOMER_OF("$4", "$2") ", $4, $5, $6, $7, $8, 'pending', $10, $11, $9)"
+					" ON CONFLICT (ivr_id) DO NOTHING",
     NULL};
 /*
  * The row's own id is the table's (the API numbers its rows from it); the
@@ -749,9 +751,16 @@ static const struct store_stmt s_req_status = {
     "ivr.callback_status", REQ_STATUS_SET "ivr_id = $1 AND status IN ('pending', 'dialing')", NULL};
 static const struct store_stmt s_row_status = {
     "ivr.callback_row_status", REQ_STATUS_SET "id = $1 AND status IN ('pending', 'dialing')", NULL};
+/* The row names the ACD call that places it (GET /me/call shows the agent its notes). */
+static const struct store_stmt s_req_call = {
+    "ivr.callback_call", "UPDATE callbacks SET call_id = $2, updated_at = $3 WHERE ivr_id = $1",
+    NULL};
+static const struct store_stmt s_row_call = {
+    "ivr.callback_row_call", "UPDATE callbacks SET call_id = $2, updated_at = $3 WHERE id = $1",
+    NULL};
 static const struct store_stmt q_reqs = {
     "ivr.callbacks",
-    "SELECT ivr_id, queue_id, number, requested_at, attempts FROM callbacks"
+    "SELECT ivr_id, queue_id, number, requested_at, attempts, max_attempts FROM callbacks"
     " WHERE created_by IS NULL AND ivr_id IS NOT NULL"
     " AND status IN ('pending', 'dialing') AND number IS NOT NULL ORDER BY requested_at",
     NULL};
@@ -768,9 +777,9 @@ static void req_store(struct tel_ivr *ti, const struct store_stmt *st, struct st
 		store_job_free(job);
 }
 
-/* notes: the row's notes for the agents (NULL: none) */
+/* notes: the row's notes for the agents (NULL: none); message: the voicemail's contact (0: none) */
 static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_at,
-			const char *notes)
+			const char *notes, int64_t message)
 {
 	const struct center_queue *q = center_queue(ti->t->c, r->queue);
 	struct ivr_cb_params p;
@@ -783,11 +792,12 @@ static void req_persist(struct tel_ivr *ti, const struct cbreq *r, int64_t open_
 	    r->acd ? store_int((int64_t)r->acd) : store_null(),
 	    store_int(r->place),
 	    store_int(open_at),
-	    store_int(p.attempts),
+	    store_int(r->max ? r->max : p.attempts),
 	    store_int(now_ms(ti)),
 	    notes ? store_text(notes) : store_null(),
+	    message ? store_int(message) : store_null(),
 	};
-	req_store(ti, &s_req_put, v, 10);
+	req_store(ti, &s_req_put, v, 11);
 }
 
 /* pending, dialing (attempt > 0: that attempt starts), done, failed, cancelled */
@@ -834,11 +844,13 @@ static void request_callback(struct tivr *v, uint32_t queue, const char *number,
 	uint64_t id = CB_ID_BASE + ++ti->next_req;
 	int64_t now = now_ms(ti);
 	struct cbreq *r = req_add(ti, id, 0, queue, number, v->dialled);
+	if (r)
+		r->max = p.attempts; /* the count its row says */
 	if (!r || ivr_cb_request(ti->cb, id, queue, number, &p, open_at, false, now) != 0) {
 		req_forget(ti, id);
 		pq_add(v, P_SORRY, O_NONE);
 	} else {
-		req_persist(ti, r, open_at, NULL);
+		req_persist(ti, r, open_at, NULL, 0);
 		pq_add(v, P_THANKS, O_NONE);
 		cb_kick(ti);
 	}
@@ -892,7 +904,7 @@ static void queued_callback(struct tivr *v, const char *number)
 	int64_t now = now_ms(ti);
 	struct cbreq *r = req_add(ti, tc->id, tc->id, v->queue, number, v->dialled);
 	if (r && ivr_cb_request(ti->cb, tc->id, v->queue, number, &p, now, true, now) == 0) {
-		req_persist(ti, r, now, NULL);
+		req_persist(ti, r, now, NULL, 0);
 		set_attr_str(ti, tc->id, "callback_number", number);
 		set_attr_int(ti, tc->id, "callback_requested_at", now);
 	} else {
@@ -999,8 +1011,8 @@ static const struct store_stmt s_vm_customer = {
 static const struct store_stmt s_vm_cb_row = {
     "ivr.vm_callback_row",
     "INSERT INTO callbacks (ivr_id, client_id, queue_id, customer_id, number, requested_at,"
-    " due_at, max_attempts, status, notes, updated_at) VALUES ($1, $2, $3,"
-    " " CUSTOMER_OF("$4", "$2") ", $4, $5, $5, $6, 'pending', $7, $5)"
+    " due_at, max_attempts, status, notes, message_id, updated_at) VALUES ($1, $2, $3,"
+    " " CUSTOMER_OF("$4", "$2") ", $4, $5, $5, $6, 'pending', $7, $8, $5)"
 				" ON CONFLICT (ivr_id) DO NOTHING",
     NULL};
 
@@ -1037,8 +1049,9 @@ static void vm_callback(struct tivr *v, int64_t now)
 		    store_int(now),
 		    store_int(v->vm_attempts),
 		    store_text(notes),
+		    store_int(v->vm_contact),
 		};
-		req_store(ti, &s_vm_cb_row, val, 7);
+		req_store(ti, &s_vm_cb_row, val, 8);
 		return;
 	}
 	struct ivr_cb_params p;
@@ -1046,11 +1059,12 @@ static void vm_callback(struct tivr *v, int64_t now)
 	struct cbreq *r = req_add(ti, id, 0, v->vm_queue, number, v->dialled);
 	if (!r)
 		return;
+	r->max = p.attempts;
 	if (ivr_cb_request(ti->cb, id, v->vm_queue, number, &p, open_at, false, now) != 0) {
 		req_forget(ti, id);
 		return;
 	}
-	req_persist(ti, r, open_at, notes);
+	req_persist(ti, r, open_at, notes, v->vm_contact);
 	cb_kick(ti);
 }
 
@@ -1133,12 +1147,15 @@ static void vm_check(struct tivr *v, int64_t now)
 
 /* ---------- draining the machines ---------- */
 
-/* A menu's "agent" choice: the caller is put through to the extension (tel_xfer.c). */
-static int agent_out(struct tivr *v, const char *extension, uint32_t fallback)
+/* A menu's "agent" choice: the caller is put through to the extension (tel_xfer.c), whose phone
+ * rings ring_s seconds (the destination's ring_seconds; 0: tel_xfer.c's 20 s) before the fallback.
+ */
+static int agent_out(struct tivr *v, const char *extension, uint32_t fallback, uint32_t ring_s)
 {
 	struct telephony *t = v->ti->t;
 	const struct center_queue *q = center_queue(t->c, v->num_queue);
-	return tel_xfer_agent_out(t, v->tc, extension, fallback, v->dialled, q ? q->client_id : 0);
+	return tel_xfer_agent_out(t, v->tc, extension, fallback, v->dialled, q ? q->client_id : 0,
+				  (int64_t)ring_s * 1000);
 }
 
 static void drive_run(struct tivr *v)
@@ -1169,7 +1186,7 @@ static void drive_run(struct tivr *v)
 		case IVR_ACT_HANGUP:
 		case IVR_ACT_AGENT:
 		case IVR_ACT_CALLBACK: {
-			uint32_t queue = a.queue;
+			uint32_t queue = a.queue, ring_s = a.ring_s;
 			enum ivr_act_kind kind = a.kind;
 			char number[IVR_NUMBER_MAX] = "";
 			if (a.number)
@@ -1194,7 +1211,8 @@ static void drive_run(struct tivr *v)
 				}
 			} else if ((kind == IVR_ACT_TRANSFER &&
 				    tel_xfer_out(v->ti->t, v->tc, number) == 0) ||
-				   (kind == IVR_ACT_AGENT && agent_out(v, number, queue) == 0)) {
+				   (kind == IVR_ACT_AGENT &&
+				    agent_out(v, number, queue, ring_s) == 0)) {
 				/* bridged to the outside call or the agent's phone (tel_xfer.c) */
 				v->mode = M_LEAVING;
 				v->hangup = true; /* lets the call go; its caller leg is not ours */
@@ -1724,7 +1742,7 @@ bool tel_ivr_event(struct telephony *t, const struct acd_event *ev)
 			    req_add(ti, ev->call, ev->call, ev->queue, tc->number, "");
 			if (nr && ivr_cb_request(ti->cb, ev->call, ev->queue, tc->number, &p,
 						 now_ms(ti), true, now_ms(ti)) == 0)
-				req_persist(ti, nr, now_ms(ti), NULL);
+				req_persist(ti, nr, now_ms(ti), NULL, 0);
 			else
 				req_forget(ti, ev->call);
 			cb_kick(ti);
@@ -1828,7 +1846,8 @@ static void cb_route(struct tel_ivr *ti, const struct ivr_cb_action *a)
 	    .callback_place = r->place > 0   ? r->place
 			      : a->place > 0 ? a->place
 					     : now_ms(ti),
-	    .callback_attempts = r->made, /* the ACD's count goes on too */
+	    .callback_attempts = r->made,    /* the ACD's count goes on too */
+	    .callback_max_attempts = r->max, /* and ends where the scheduler's does */
 	};
 	uint64_t id = 0;
 	enum acd_refusal refused = ACD_REFUSED_NONE;
@@ -1847,6 +1866,9 @@ static void cb_route(struct tel_ivr *ti, const struct ivr_cb_action *a)
 	}
 	r->acd = id; /* it joined as a callback at its place (acd_call_enter_callback) */
 	idmap_put(&ti->by_acd, id, r);
+	struct store_value lv[] = {store_int((int64_t)(r->row ? r->row : r->id)),
+				   store_int((int64_t)id), store_int(now_ms(ti))};
+	req_store(ti, r->row ? &s_row_call : &s_req_call, lv, 3);
 	set_attr_int(ti, id, "callback_requested_at", a->place);
 	/* the call stays without legs until an agent is rung (an offer may be on its way) */
 }
@@ -1979,6 +2001,8 @@ static void cb_hours_changed(struct tel_ivr *ti, uint32_t queue)
 			continue;
 		struct ivr_cb_params p;
 		cb_params(ti, queue, &p);
+		if (r->max > r->made)
+			p.attempts = r->max - r->made; /* its own count, less those made */
 		ivr_cb_cancel(ti->cb, id, now);
 		ivr_cb_request(ti->cb, id, queue, r->number, &p, open_at, false, now);
 	}
@@ -2217,7 +2241,7 @@ static void on_refresh(void *arg);
 #define CB_API_BASE (UINT64_C(1) << 61)
 static const struct store_stmt q_due = {
     "ivr.callbacks_due",
-    "SELECT id, queue_id, number, due_at, attempts, customer_id FROM callbacks"
+    "SELECT id, queue_id, number, due_at, attempts, customer_id, max_attempts FROM callbacks"
     " WHERE created_by IS NOT NULL"
     " AND status IN ('pending', 'dialing') AND number IS NOT NULL AND due_at <= $1"
     " ORDER BY due_at, id LIMIT 200",
@@ -2238,6 +2262,9 @@ static void take_due(struct tel_ivr *ti, struct store_rs *rs)
 		uint64_t id = CB_API_BASE + ++ti->next_api;
 		struct ivr_cb_params p;
 		cb_params(ti, queue, &p);
+		int64_t max = store_rs_int(rs, i, 6); /* the row's own count, when it has one */
+		if (max > 0 && max <= CB_MAX_ATTEMPTS)
+			p.attempts = (uint32_t)max;
 		int64_t made = store_rs_int(rs, i, 4), open_at;
 		queue_open(ti, queue, &open_at);
 		struct cbreq *r = made < (int64_t)p.attempts && center_queue(ti->t->c, queue) &&
@@ -2248,6 +2275,7 @@ static void take_due(struct tel_ivr *ti, struct store_rs *rs)
 			r->row = (uint64_t)row;
 			r->place = store_rs_int(rs, i, 3);
 			r->made = made > 0 ? (uint32_t)made : 0;
+			r->max = p.attempts;
 			r->customer = store_rs_int(rs, i, 5);
 			p.attempts -= r->made;
 		}
@@ -2334,6 +2362,9 @@ static void reload_requests(struct tel_ivr *ti, struct store_rs *rs)
 		const char *number = store_rs_text(rs, i, 2);
 		struct ivr_cb_params p;
 		cb_params(ti, queue, &p);
+		int64_t max = store_rs_int(rs, i, 5); /* the count the request was made with */
+		if (max > 0 && max <= CB_MAX_ATTEMPTS)
+			p.attempts = (uint32_t)max;
 		int64_t open_at;
 		queue_open(ti, queue, &open_at);
 		int64_t made = store_rs_int(rs, i, 4);
@@ -2346,6 +2377,7 @@ static void reload_requests(struct tel_ivr *ti, struct store_rs *rs)
 		if (r) {
 			r->place = store_rs_int(rs, i, 3);
 			r->made = made > 0 ? (uint32_t)made : 0;
+			r->max = p.attempts;
 			p.attempts -= r->made; /* the attempts left */
 		}
 		if (!r || open_at == INT64_MAX ||

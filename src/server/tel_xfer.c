@@ -66,11 +66,11 @@ struct xbridge {
 	int64_t t_start, t_answer; /* UTC epoch ms */
 	const char *reason;	   /* how it ended: caller, agent, busy, no_answer */
 	uint32_t fallback;	   /* the queue to enter when the agent does not answer */
-	struct evl_timer *ring;	   /* the agent's phone rings at most AGENT_RING_MS */
+	struct evl_timer *ring;	   /* the agent's phone rings at most ring_ms (AGENT_RING_MS) */
 	char number[SIPX_USER_MAX], dialled[SIPX_USER_MAX];
 };
 
-#define AGENT_RING_MS 20000 /* a menu's "agent" choice: no answer by then is no answer */
+#define AGENT_RING_MS 20000 /* a menu's "agent" choice without ring_seconds: no answer by then */
 
 static int64_t wall_ms(void)
 {
@@ -547,7 +547,8 @@ int tel_xfer_out(struct telephony *t, struct tcall *tc, const char *number)
 }
 
 int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extension,
-		       uint32_t fallback_queue, const char *dialled, int64_t client_id)
+		       uint32_t fallback_queue, const char *dialled, int64_t client_id,
+		       int64_t ring_ms)
 {
 	const struct center_agent *a = center_agent_by_extension(t->c, extension);
 	if (!a || !a->active)
@@ -583,7 +584,7 @@ int tel_xfer_agent_out(struct telephony *t, struct tcall *tc, const char *extens
 	snprintf(xb->number, sizeof(xb->number), "%s", number);
 	snprintf(xb->dialled, sizeof(xb->dialled), "%s", dialled ? dialled : "");
 	xb->ring = ring;
-	evl_timer_start(ring, AGENT_RING_MS, on_agent_ring, xb);
+	evl_timer_start(ring, ring_ms > 0 ? (uint64_t)ring_ms : AGENT_RING_MS, on_agent_ring, xb);
 	return 0;
 }
 

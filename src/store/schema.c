@@ -736,6 +736,16 @@ static const char v13_sqlite[] =
     " created_at INTEGER NOT NULL);"
     "CREATE INDEX dial_calls_lead ON dial_calls(lead_id);";
 
+/*
+ * Version 14: a callback answering a voicemail message names the message (its
+ * contact record) in message_id, and the ACD call that places a callback is
+ * kept in call_id (indexed): the agent on that call sees the row's notes and
+ * the message (GET /me/call).
+ */
+static const char v14_sqlite[] =
+    "ALTER TABLE callbacks ADD COLUMN message_id INTEGER;"
+    "CREATE INDEX callbacks_call ON callbacks(call_id) WHERE call_id IS NOT NULL;";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2,
@@ -761,6 +771,9 @@ const struct store_migration store_migrations[] = {
     {13,
      "dialler calls keep their campaign and lead: a later disposition finds the lead",
      {[STORE_SQLITE] = v13_sqlite}},
+    {14,
+     "callbacks name the voicemail message they answer and the call placing them",
+     {[STORE_SQLITE] = v14_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

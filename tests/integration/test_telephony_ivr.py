@@ -578,8 +578,11 @@ def test_callback_attempts_survive_restart(binary):
 def test_api_callback_placed(binary):
     """A callback an agent schedules on the desktop (POST /callbacks) is placed like the IVR's
     when due: not before due_at; then agent1's phone rings, the customer is dialled through the
-    trunk (busy: retried after the queue's delay), answers and is bridged; the row ends done
-    with its attempts and the contact record, which names the row's customer."""
+    trunk (busy: retried after the queue's delay), answers and is bridged; agent1's call (GET
+    /me/call) carries the row's notes; the row ends done with its attempts and the contact
+    record, which names the row's customer. A row's own max_attempts (1..20, else 422) wins over
+    the queue's 3: with 1, one busy attempt and the row has failed, not retried. A voicemail
+    message left in a menu is called back the same way, and agent1's call names the message."""
     d, trunk = own_daemon(binary)
     try:
         queue_put(d, 1, callback_attempts=3, callback_retry_ms=1000, wrapup="none")
@@ -601,7 +604,13 @@ def test_api_callback_placed(binary):
             busy.close()
             row = callbacks_of(d, frm, lambda c: c["attempts"] == 1)[0]
             assert row["id"] == cb["id"] and row["status"] in ("pending", "dialing"), row
-            with Sipp("agent_hangup.xml", args=["-m", 1, "-d", 1000], port=trunk) as cust:
+            with Sipp("agent_hangup.xml", args=["-m", 1, "-d", 4000], port=trunk) as cust:
+                call = wait_until(lambda: my_call(d, "agent1", lambda c: c["callback"]), 15,
+                                  "the callback on agent1's call")
+                assert call["callback"]["id"] == cb["id"], call
+                assert call["callback"]["notes"] == "after lunch", call
+                assert call["callback"]["max_attempts"] == 3, call
+                assert call["callback"]["message_contact_id"] is None, call
                 cust.ok(30)
                 assert "INVITE sip:%s@" % frm in cust.log()
             phone.ok(20)
@@ -612,11 +621,88 @@ def test_api_callback_placed(binary):
         assert rec["customer_id"] == 1, rec
         assert rec["attributes"]["callback_result"] == "completed", rec
         assert rec["attributes"]["callback_attempts"] == 2, rec
+        api_callback_own_attempts(d, trunk, port)
+        voicemail_callback_note(d, trunk, port)
         d.set_state("agent1", "logged_out")
         rc = d.stop()
         assert rc == 0 and "still allocated" not in d.stderr(), d.stderr()[-2000:]
     finally:
         d.close()
+
+
+def my_call(d, user, pred):
+    """GET /me/call as user, when pred holds for it (else None)."""
+    c = d.api("GET", "/api/v1/me/call", user=user)
+    return c if c.get("call_id") and pred(c) else None
+
+
+def api_callback_own_attempts(d, trunk, port):
+    """max_attempts out of 1..20: 422; max_attempts 1 (the queue says 3): one busy attempt, the
+    row failed with 1 attempt, the ACD's callback failed too (not retried)."""
+    due = int(time.time() * 1000)
+    for bad in (0, 21, "2"):
+        st, _, doc = d.json("POST", "/api/v1/callbacks", {"queue_id": 1, "number": "+4930555123",
+                                                          "due_at": due, "max_attempts": bad},
+                            token=d.token("agent1"))
+        assert st == 422 and "max_attempts" in str(doc), (bad, st, doc)
+    frm = "+49305559%03d" % random.randrange(1000)
+    with Sipp("agent_answer.xml", args=["-m", 1], port=port) as phone, \
+            Sipp("agent_busy.xml", args=["-m", 1], port=trunk) as busy:
+        cb = d.api("POST", "/api/v1/callbacks", {"queue_id": 1, "number": frm, "due_at": due,
+                                                  "max_attempts": 1}, user="agent1", expect=201)
+        assert cb["max_attempts"] == 1, cb
+        busy.ok(30)
+        phone.ok(20)
+    row = callbacks_of(d, frm, lambda c: c["status"] == "failed", timeout=10)[0]
+    assert row["id"] == cb["id"] and row["attempts"] == 1, row
+    time.sleep(2.5)  # the queue's retry delay (1 s) is long past: still one attempt
+    row = callbacks_of(d, frm, lambda c: True)[0]
+    assert row["status"] == "failed" and row["attempts"] == 1, row
+    rec = [r for r in d.contacts() if r["id"] == row["contact_id"]][0]
+    assert rec["attributes"]["callback_result"] == "failed", rec
+    assert rec["attributes"]["callback_attempts"] == 1, rec
+    assert events_of(d, ["callback-failed"], lambda e: e[1]["call"] == rec["call_id"])
+
+
+def voicemail_callback_note(d, trunk, port):
+    """A message left at a menu's record node (number 100, queue 1 open) is called back at once:
+    while agent1 is on that callback, GET /me/call names the message (the row's note, the
+    message's contact record and recording)."""
+    from test_telephony_vm import leave_message, voicemails
+    menu = {"start": "vm", "nodes": {"vm": {"type": "record", "prompts": ["vm-intro"],
+                                            "max_ms": 30000, "next": {"hangup": True}}}}
+    d.api("PUT", "/api/v1/numbers/%d/menu" % number_id(d, "100"), {"menu": menu})
+    settle()
+    frm = "+49305554%03d" % random.randrange(1000)
+    d.token("agent1")  # fetched here, not in the thread
+    seen, stop = [], threading.Event()
+
+    def poll():
+        while not stop.is_set() and not seen:
+            c = my_call(d, "agent1", lambda c: c["callback"])
+            if c:
+                seen.append(c)
+            time.sleep(0.1)
+    with Sipp("agent_answer.xml", args=["-m", 1], port=port) as phone, \
+            Sipp("agent_hangup.xml", args=["-m", 1, "-d", 3000], port=trunk) as cust:
+        th = threading.Thread(target=poll, daemon=True)
+        th.start()
+        try:
+            leave_message(d, "100", frm)
+            cust.ok(30)
+            phone.ok(20)
+        finally:
+            stop.set()
+            th.join()
+    assert seen, "no callback on agent1's call"
+    vm = wait_until(lambda: voicemails(d, frm), 10, "the voicemail contact record")[0]
+    cb = seen[0]["callback"]
+    assert cb["message_contact_id"] == vm["id"], (cb, vm)
+    assert cb["message_has_recording"] is True and vm["has_recording"], (cb, vm)
+    assert cb["notes"].startswith("voicemail waiting") and ("/%d.wav" % vm["id"]) in cb["notes"], cb
+    assert seen[0]["customer_number"] == frm, seen[0]
+    row = callbacks_of(d, frm, lambda c: c["status"] == "done")[0]
+    assert row["id"] == cb["id"] and row["message_id"] == vm["id"], row
 
 
 def test_ivr_and_api_callbacks_apart(binary):

@@ -279,29 +279,34 @@ class BusyPhone:
             mode = "busy"
             busy_sent = 0
             cancels = 0
+            rang_at = 0.0  # when the last INVITE came
+            cancel_at = 0.0  # when the last CANCEL came
 
             def _reply(self, msg, code, reason, body="", extra=(), totag=None):
                 if msg.startswith("INVITE ") and code == 200:
                     self.busy_sent += 1
+                    self.rang_at = time.time()
                     if self.mode == "ring":
                         return Phone._reply(self, msg, 180, "Ringing", totag=totag)
                     return Phone._reply(self, msg, 486, "Busy Here", totag=totag)
                 if msg.startswith("CANCEL "):
                     self.cancels += 1
+                    self.cancel_at = time.time()
                 return Phone._reply(self, msg, code, reason, body, extra, totag)
         return _Busy(d, ext, tone)
 
 
 def test_menu_agent_fallback(binary):
     """A menu's "agent" choice with a fallback queue: agent2 not ready, agent2's phone busy
-    (486), or ringing unanswered for 20 s (then cancelled): the caller goes on to queue 1 and
-    talks to agent1 (its own queue contact record); the busy and unanswered cases leave an
-    agent_direct record with agent 2, no t_connected, disconnect_reason "busy" / "no_answer"."""
+    (486), or ringing unanswered for the destination's ring_seconds (5 s, then cancelled): the
+    caller goes on to queue 1 and talks to agent1 (its own queue contact record); the busy and
+    unanswered cases leave an agent_direct record with agent 2, no t_connected,
+    disconnect_reason "busy" / "no_answer". A ring time out of 5..120 is refused (422)."""
     from test_telephony_xfer import TONES, Party, Phone, assert_hears, listen, wait_for
     menu = {"start": "main", "nodes": {
         "main": {"type": "menu", "prompts": ["vm-press"], "timeout_ms": 800, "retries": 0,
                  "choices": {"1": {"queue": 1}},
-                 "on_fail": {"agent": "1002", "fallback_queue": 1}}}}
+                 "on_fail": {"agent": "1002", "fallback_queue": 1, "ring_seconds": 5}}}}
     with Daemon(binary, settings={"sip_min_expires": 2}) as d:
         nid = number_id(d, "100")
         bad = {"start": "main", "nodes": {"main": dict(menu["nodes"]["main"],
@@ -309,6 +314,11 @@ def test_menu_agent_fallback(binary):
         st, _, doc = d.json("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": bad},
                             token=d.token("admin"))
         assert st == 422 and "fallback_queue" in str(doc), (st, doc)
+        for ring in (4, 121, "20"):
+            bad["nodes"]["main"]["on_fail"] = {"agent": "1002", "ring_seconds": ring}
+            st, _, doc = d.json("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": bad},
+                                token=d.token("admin"))
+            assert st == 422 and "ring_seconds" in str(doc) and "5..120" in str(doc), (st, doc)
         d.api("PUT", "/api/v1/numbers/%d/menu" % nid, {"menu": menu})
         settle()
         p1 = Phone(d, "1001", TONES["agent1"])
@@ -351,6 +361,8 @@ def test_menu_agent_fallback(binary):
                     assert r[0]["t_connected"] is None, r
                 if case == "no_answer":
                     assert p2.cancels >= 1, "the ringing phone was not cancelled"
+                    rang = p2.cancel_at - p2.rang_at  # ring_seconds 5, not the default 20
+                    assert 4.0 <= rang <= 9.0, rang
                 q = wait_until(lambda: [x for x in d.contacts() if x["queue_id"] == 1
                                         and x["agent_id"] == 1 and x["t_connected"]
                                         and x["system_number"] == "100"], 10,

@@ -238,7 +238,10 @@ export async function mount(root, ctx) {
       h('dt', null, t('desk.queue')), h('dd', { id: 'call-queue' }, c.queue_name),
       h('dt', null, t('desk.dialled')), h('dd', null, c.system_number || '-'),
       h('dt', null, t('desk.duration')), h('dd', { id: 'call-timer' }, ''),
-      c.escalation ? [h('dt', null, t('desk.escalated_because')), h('dd', { id: 'call-escalation' }, c.escalation.reason)] : null);
+      c.escalation ? [h('dt', null, t('desk.escalated_because')), h('dd', { id: 'call-escalation' }, c.escalation.reason)] : null,
+      // a callback being placed: the note of its row (e.g. the voicemail message it answers)
+      c.callback ? [h('dt', null, t('desk.callback_note')), h('dd', { id: 'call-callback-note' }, c.callback.notes || '-',
+        c.callback.message_contact_id ? [h('br'), t('desk.callback_message', { id: c.callback.message_contact_id })] : null)] : null);
     const notes = h('textarea', { id: 'call-notes', name: 'notes', rows: 5, maxlength: 20000, value: s.call.notes || '',
       oninput: () => { s.call.notes = notes.value; scheduleNotes(); } });
     const parts = [h('h2', { id: 'call-h' }, t('desk.call'), ' ', h('span', { class: 'state-badge state-' + st }, t('state.' + st))), lateForm(), info];

@@ -2165,8 +2165,10 @@ int acd_call_enter_callback(struct acd *acd, uint64_t id, uint32_t queue,
 	acd->enter_callback = false;
 	acd->enter_key = 0;
 	struct call *c = err ? NULL : call_get(acd, id);
-	if (c && p && (c->flags & ACD_F_CALLBACK))
+	if (c && p && (c->flags & ACD_F_CALLBACK)) {
 		c->attempts = p->attempts; /* the count goes on after a restart */
+		c->max_attempts = p->max_attempts;
+	}
 	return err;
 }
 
@@ -2198,7 +2200,7 @@ int acd_callback_failed(struct acd *acd, uint64_t id, int64_t now)
 	c->attempts++;
 	q->n_connected--;
 	struct acd_event ev;
-	bool last = c->attempts >= q->p.callback_attempts;
+	bool last = c->attempts >= (c->max_attempts ? c->max_attempts : q->p.callback_attempts);
 	call_event_init(&ev, last ? ACD_EV_CALLBACK_FAILED : ACD_EV_CALLBACK_ATTEMPT_FAILED, c);
 	ev.agent = a->id;
 	ev.count = c->attempts;

@@ -174,10 +174,12 @@ struct acd_agent_params {
 };
 
 struct acd_call_params {
-	int32_t priority;    /* higher is served first */
-	uint64_t caller_key; /* identifies the caller for abandoned-resume (e.g. a hash of the
-				number); 0: anonymous */
-	uint32_t attempts;   /* acd_call_enter_callback: dial attempts made before (a restart) */
+	int32_t priority;      /* higher is served first */
+	uint64_t caller_key;   /* identifies the caller for abandoned-resume (e.g. a hash of the
+				  number); 0: anonymous */
+	uint32_t attempts;     /* acd_call_enter_callback: dial attempts made before (a restart) */
+	uint32_t max_attempts; /* acd_call_enter_callback: attempts before it fails; 0: the queue's
+				  callback_attempts (a request scheduled with its own count) */
 };
 
 struct acd_params {

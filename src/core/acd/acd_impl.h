@@ -173,6 +173,7 @@ struct call {
 	uint64_t caller_key;
 	uint32_t announced;
 	uint32_t attempts;
+	uint32_t max_attempts;		    /* a callback's own attempt count; 0: the queue's */
 	struct tmr t_ring, t_widen, t_wait; /* t_wait: max wait, or callback retry */
 };
 

@@ -117,9 +117,9 @@ static int lang_index(const struct ivr_menu *m, const char *s)
 static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *where, const cJSON *o,
 		      struct ivr_dest *d, bool allow_repeat)
 {
-	static const char *const allowed[] = {"node",		"queue",  "transfer", "hangup",
-					      "callback",	"repeat", "agent",    "language",
-					      "fallback_queue", NULL};
+	static const char *const allowed[] = {
+	    "node",  "queue",	 "transfer",	   "hangup",	   "callback", "repeat",
+	    "agent", "language", "fallback_queue", "ring_seconds", NULL};
 	const char *stray;
 	memset(d, 0, sizeof(*d));
 	d->lang = -1;
@@ -208,6 +208,15 @@ static int parse_dest(struct perr *e, const struct ivr_menu *m, const char *wher
 				   "\"agent\"",
 				   where, (unsigned)QUEUE_MAX);
 		d->queue = (uint32_t)v;
+	}
+	if ((r = json_get_i64(o, "ring_seconds", IVR_RING_MIN_S, IVR_RING_MAX_S, &v)) != ENOENT) {
+		/* how long the agent's phone rings before the fallback (default 20 s) */
+		if (r || d->kind != IVR_DEST_AGENT)
+			return bad(e,
+				   "%s: field \"ring_seconds\": must be a whole number of seconds "
+				   "%d..%d, with \"agent\"",
+				   where, IVR_RING_MIN_S, IVR_RING_MAX_S);
+		d->ring_s = (uint16_t)v;
 	}
 	if ((r = json_get_str(o, "language", 0, &s)) != ENOENT) {
 		int li = r ? -1 : lang_index(m, s);

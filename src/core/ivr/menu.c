@@ -61,6 +61,8 @@ static int dest_check(const struct ivr_menu *m, const struct ivr_dest *d, bool t
 		return str_ok(d->number, sizeof(d->number)) && phone_is_e164(d->number) ? 0
 											: EINVAL;
 	case IVR_DEST_AGENT:
+		if (d->ring_s && (d->ring_s < IVR_RING_MIN_S || d->ring_s > IVR_RING_MAX_S))
+			return EINVAL;
 		return str_ok(d->number, sizeof(d->number)) && d->number[0] &&
 			       strspn(d->number, "0123456789") == strlen(d->number)
 			   ? 0
@@ -219,6 +221,7 @@ static void finish(struct ivr_run *r, enum ivr_act_kind kind, const struct ivr_d
 	a->queue = d->queue;
 	if (kind == IVR_ACT_TRANSFER || kind == IVR_ACT_AGENT)
 		a->number = d->number;
+	a->ring_s = kind == IVR_ACT_AGENT ? d->ring_s : 0;
 	r->phase = PH_DONE;
 }
 

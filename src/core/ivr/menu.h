@@ -39,9 +39,11 @@
 #define IVR_MAX_PROMPTS 8
 #define IVR_MAX_NODES	256
 #define IVR_MAX_LANGS	8
-#define IVR_NAME_MAX	48 /* bytes of a node name, with the NUL */
-#define IVR_LANG_MAX	12 /* bytes of a language tag, with the NUL */
-#define IVR_KEYS	16 /* 0-9 * # A-D */
+#define IVR_NAME_MAX	48  /* bytes of a node name, with the NUL */
+#define IVR_LANG_MAX	12  /* bytes of a language tag, with the NUL */
+#define IVR_KEYS	16  /* 0-9 * # A-D */
+#define IVR_RING_MIN_S	5   /* an "agent" destination's ring_seconds: at least */
+#define IVR_RING_MAX_S	120 /* and at most (0 in the struct: the driver's default, 20 s) */
 
 enum ivr_node_type {
 	IVR_NODE_MENU = 1,
@@ -67,6 +69,7 @@ struct ivr_dest {
 	uint32_t queue;		     /* QUEUE, CALLBACK; AGENT: the fallback queue (0: none) */
 	char number[IVR_NUMBER_MAX]; /* TRANSFER: E.164; AGENT: the extension (digits) */
 	int8_t lang;		     /* language choice: index into langs; -1 keeps the language */
+	uint16_t ring_s; /* AGENT: seconds the phone rings before the fallback (0: the default) */
 };
 
 struct ivr_node {
@@ -122,6 +125,7 @@ struct ivr_action {
 	uint32_t queue;
 	const char *number; /* TRANSFER, AGENT: owned by the menu */
 	int64_t max_ms;	    /* RECORD */
+	uint32_t ring_s;    /* AGENT: seconds to ring the agent's phone (0: the driver's default) */
 	uint16_t node;	    /* the node that produced the action */
 };
 

@@ -397,6 +397,38 @@ static void test_enter_callback(void **state)
 	assert_int_equal(acd_callback_failed(acd, 3, 300), 0);
 	check_inv(acd);
 	acd_free(acd);
+	/* a request with its own attempt count: 1 fails at the first miss (the queue says 2) */
+	acd = one_queue(&p, 1, 0);
+	login_ready(acd, 1, 0);
+	cp.max_attempts = 1;
+	assert_int_equal(acd_call_enter_callback(acd, 4, 1, &cp, 0, 100, &r), 0);
+	assert_int_equal(acd_call_answer(acd, 4, 1, 200), 0);
+	rec_clear();
+	assert_int_equal(acd_callback_failed(acd, 4, 300), 0);
+	assert_true(rec_find(0, ACD_EV_CALLBACK_FAILED, 0) >= 0);
+	struct acd_call_info ci;
+	assert_int_equal(acd_call_info(acd, 4, &ci), ENOENT);
+	check_inv(acd);
+	/* 3: retried after the queue's 2 */
+	cp.max_attempts = 3;
+	rec_clear();
+	assert_int_equal(acd_call_enter_callback(acd, 5, 1, &cp, 0, 400, &r), 0);
+	int64_t now = 400;
+	for (int k = 1; k <= 3; k++) {
+		if (k > 1) {
+			now += 2000; /* past the retry delay: offered again */
+			acd_advance(acd, now);
+		}
+		assert_int_equal(rec_offered(5), 1);
+		assert_int_equal(acd_call_answer(acd, 5, 1, now + 10), 0);
+		rec_clear();
+		assert_int_equal(acd_callback_failed(acd, 5, now + 20), 0);
+		assert_true(
+		    rec_find(0, k < 3 ? ACD_EV_CALLBACK_ATTEMPT_FAILED : ACD_EV_CALLBACK_FAILED,
+			     0) >= 0);
+	}
+	check_inv(acd);
+	acd_free(acd);
 }
 
 /* Abandoned-resume: a caller who rings back within the window gets their place back. */

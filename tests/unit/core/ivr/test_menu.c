@@ -304,7 +304,7 @@ static void agent_choice(void **state)
 	static const char doc[] =
 	    NODE_MAIN("{\"type\": \"menu\", \"prompts\": [\"p\"], "
 		      "\"choices\": {\"4\": {\"agent\": \"1002\"}, "
-		      "\"5\": {\"agent\": \"1003\", \"fallback_queue\": 7}}}");
+		      "\"5\": {\"agent\": \"1003\", \"fallback_queue\": 7, \"ring_seconds\": 5}}}");
 	struct ivr_menu m;
 	char err[IVR_ERR_MAX] = "";
 	assert_int_equal(ivr_menu_parse(doc, strlen(doc), &m, err, sizeof(err)), 0);
@@ -320,9 +320,27 @@ static void agent_choice(void **state)
 	while (a.kind == IVR_ACT_STOP);
 	assert_int_equal(a.kind, IVR_ACT_AGENT);
 	assert_string_equal(a.number, "1002");
-	assert_int_equal(a.queue, 0); /* no fallback queue */
+	assert_int_equal(a.queue, 0);  /* no fallback queue */
+	assert_int_equal(a.ring_s, 0); /* the driver's default ring time */
 	assert_true(ivr_run_finished(r));
 	ivr_run_free(r);
+	/* "5": rings 5 s before the fallback queue */
+	assert_int_equal(ivr_run_alloc(&r, &m, 0), 0);
+	want(r, IVR_ACT_PLAY, "p", NULL);
+	assert_int_equal(ivr_run_digit(r, '5', 10), 0);
+	do
+		assert_true(ivr_run_action(r, &a));
+	while (a.kind == IVR_ACT_STOP);
+	assert_int_equal(a.kind, IVR_ACT_AGENT);
+	assert_string_equal(a.number, "1003");
+	assert_int_equal(a.queue, 7);
+	assert_int_equal(a.ring_s, 5);
+	ivr_run_free(r);
+	/* a built menu with a ring time out of range does not pass the check */
+	m.nodes[0].choice[ivr_key_index('5')].ring_s = 4;
+	assert_int_equal(ivr_menu_check(&m), EINVAL);
+	m.nodes[0].choice[ivr_key_index('5')].ring_s = 120;
+	assert_int_equal(ivr_menu_check(&m), 0);
 	ivr_menu_clear(&m);
 }
 
@@ -350,6 +368,16 @@ static void malformed(void **state)
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 1, "
 			     "\"fallback_queue\": 2}}}"),
 		   "field \"fallback_queue\": must be a queue id 1..");
+	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"1002\", "
+			     "\"ring_seconds\": 4}}}"),
+		   "key \"1\": field \"ring_seconds\": must be a whole number of seconds 5..120");
+	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"1002\", "
+			     "\"ring_seconds\": 121}}}"),
+		   "field \"ring_seconds\": must be");
+	expect_err(
+	    NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 1, "
+		      "\"ring_seconds\": 30}}}"),
+	    "field \"ring_seconds\": must be a whole number of seconds 5..120, with \"agent\"");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"agent\": \"\"}}}"),
 		   "field \"agent\": must be an agent's extension");
 	expect_err(NODE_MAIN("{\"type\": \"menu\", \"choices\": {\"1\": {\"queue\": 0}}}"),

@@ -746,6 +746,14 @@ static const char v14_sqlite[] =
     "ALTER TABLE callbacks ADD COLUMN message_id INTEGER;"
     "CREATE INDEX callbacks_call ON callbacks(call_id) WHERE call_id IS NOT NULL;";
 
+/*
+ * Version 15: dial_attempts.lead_id indexed. Deleting a campaign or a lead list deletes its leads
+ * at once, and each lead's ON DELETE SET NULL searched dial_attempts whole: 5,000 leads with
+ * 3 attempts each took 7.7 s in SQLite 3.40 (0.06 s with the index), and the time grows with
+ * the square of the list, all of it in the store writer.
+ */
+static const char v15_sqlite[] = "CREATE INDEX dial_attempts_lead ON dial_attempts(lead_id);";
+
 const struct store_migration store_migrations[] = {
     {1, "initial schema", {[STORE_SQLITE] = v1_sqlite}},
     {2,
@@ -774,6 +782,9 @@ const struct store_migration store_migrations[] = {
     {14,
      "callbacks name the voicemail message they answer and the call placing them",
      {[STORE_SQLITE] = v14_sqlite}},
+    {15,
+     "dial attempts indexed by lead: deleting many leads no longer scans them once per lead",
+     {[STORE_SQLITE] = v15_sqlite}},
 };
 
 const unsigned store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

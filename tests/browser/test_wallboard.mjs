@@ -108,6 +108,12 @@ test('a caller waits: amber, then red and an alert; a short abandon; answered la
   assert.equal(me.caller_number, customer.phone);
   assert.ok(me.call_connected_at > 0 && me.call_ended_at === null, JSON.stringify(me));
   await until(async () => (await page.textContent('#wb-a-2 .agent-card-caller')) === `${customer.name} (${customer.phone})`, 5000, 'the caller\'s name');
+  // the team lead's view shows the same caller (the name looked up the same way, callers.js)
+  const lead = await newPage();
+  await login(lead, url, 'lead1');
+  await lead.waitForSelector('#team-table');
+  await until(async () => (await lead.textContent('#team-table tr[data-agent="2"] .team-caller').catch(() => null)) === `${customer.name} (${customer.phone})`, 5000, 'the caller\'s name on the team view');
+  await lead.context().close();
   const dur = page.locator('#wb-a-2 .agent-card-dur');
   const d0 = secs(await dur.textContent());
   assert.ok(d0 >= 0 && d0 <= Math.ceil((Date.now() - me.call_connected_at) / 1000) + 1, String(d0));

@@ -5,13 +5,13 @@
 import { h, fill, $, modal, field, toast } from './dom.js';
 import { get, post, put, patch, ApiError } from './api.js';
 import * as live from './live.js';
+import { callerNames } from './callers.js';
 import { t, fmtDur, fmtTime } from './i18n.js';
 
 export async function mount(root, ctx) {
   const s = { agents: new Map(), escalations: [], queues: [], reasons: [], board: null };
   // the caller's name per call (customers found by the number; roles without customer access see the number)
-  const callers = new Map();
-  const mayReadCustomers = ['team_lead', 'supervisor', 'admin'].includes(ctx.user.role);
+  const lookupCaller = callerNames(ctx.user.role, () => renderAgents());
   const [agents, reasons, queues] = await Promise.all([get('/agents/live'), get('/reason-codes'), get('/queues')]);
   live.atLeast(agents.seq);
   for (const a of agents.items) s.agents.set(a.id, a);
@@ -56,27 +56,6 @@ export async function mount(root, ctx) {
     if (!a.caller_number) return name || t('wb.anonymous');
     return name ? name + ' (' + a.caller_number + ')' : a.caller_number;
   }
-  /* The customer's name for a call (once per call; the table is redrawn when it is known). */
-  function lookupCaller(a) {
-    if (!mayReadCustomers || (!a.customer_id && !a.caller_number)) return null;
-    const key = a.call_id + ':' + (a.customer_id || a.caller_number);
-    if (callers.has(key)) return callers.get(key);
-    if (callers.size > 1000) callers.clear();
-    callers.set(key, null);
-    (async () => {
-      let name = null;
-      try {
-        if (a.customer_id) name = (await get('/customers/' + a.customer_id)).name || null;
-        else {
-          const r = await get('/customers?phone=' + encodeURIComponent(a.caller_number) + '&limit=2');
-          if (r.items.length === 1) name = r.items[0].name || null;
-        }
-      } catch (e) { /* no access or offline: the number alone */ }
-      if (name) { callers.set(key, name); renderAgents(); }
-    })();
-    return null;
-  }
-
   function tick() {
     for (const td of agentsBox.querySelectorAll('td[data-since]')) {
       const since = Number(td.dataset.since);

@@ -6,6 +6,7 @@ import uPlot from '/vendor/uplot/uPlot.esm.js';
 import { h, fill, $ } from './dom.js';
 import { get } from './api.js';
 import * as live from './live.js';
+import { callerNames } from './callers.js';
 import { t, fmtDur, fmtPct, fmtTime, fmtTimeSec, timeZone, fmtNum } from './i18n.js';
 
 const BUSY = ['reserved', 'talking', 'hold', 'wrap-up', 'other'];
@@ -14,8 +15,7 @@ export async function mount(root, ctx, hash) {
   const big = /\/big\b/.test(hash || '');
   const s = { board: null, agents: new Map(), intervals: null, queueSel: '', alerts: [], crossed: new Map(), variant: 'sl_excl_short', alertsDrawn: -1, alertsVer: 0 };
   // the caller's name per call (customers found by the number; roles without customer access see the number)
-  const callers = new Map();
-  const mayReadCustomers = ['team_lead', 'supervisor', 'admin'].includes(ctx.user.role);
+  const lookupCaller = callerNames(ctx.user.role, () => renderAgents());
   document.body.classList.toggle('bigboard', big);
 
   const tiles = h('div', { class: 'tiles', id: 'wb-queues', 'aria-live': 'off' });
@@ -122,27 +122,6 @@ export async function mount(root, ctx, hash) {
     if (!a.caller_number) return name || t('wb.anonymous');
     return name ? name + ' (' + a.caller_number + ')' : a.caller_number;
   }
-  /* The customer's name for a call (once per call; the card is redrawn when it is known). */
-  function lookupCaller(a) {
-    if (!mayReadCustomers || (!a.customer_id && !a.caller_number)) return null;
-    const key = a.call_id + ':' + (a.customer_id || a.caller_number);
-    if (callers.has(key)) return callers.get(key);
-    if (callers.size > 1000) callers.clear(); // a day's calls: looked up again when still shown
-    callers.set(key, null);
-    (async () => {
-      let name = null;
-      try {
-        if (a.customer_id) name = (await get('/customers/' + a.customer_id)).name || null;
-        else {
-          const r = await get('/customers?phone=' + encodeURIComponent(a.caller_number) + '&limit=2');
-          if (r.items.length === 1) name = r.items[0].name || null;
-        }
-      } catch (e) { /* no access or offline: the number alone */ }
-      if (name) { callers.set(key, name); renderAgents(); }
-    })();
-    return null;
-  }
-
   /*
    * Alerts: a line when a queue crosses a threshold, marked cleared (and when) once the
    * condition is over; the list is redrawn only when it changes.

@@ -2147,7 +2147,11 @@ static void on_dispute_resolve(struct http_req *req, void *arg)
 
 static const struct store_stmt q_recording = {
     "qa.recording",
-    "SELECT c.agent_id, c.client_id, c.recording_ref FROM contacts c WHERE c.id = $1", NULL};
+    "SELECT c.agent_id, c.client_id, c.recording_ref,"
+    /* a voicemail message the agent's current call (a callback) answers */
+    " EXISTS (SELECT 1 FROM callbacks b WHERE b.call_id = $2 AND b.message_id = c.id)"
+    " FROM contacts c WHERE c.id = $1",
+    NULL};
 
 struct recording {
 	struct api_op *op;
@@ -2272,7 +2276,8 @@ static void recording_got(struct api_op *op, int err, struct store_rs *rs, struc
 	const struct user *u = userdir_get(op->api->cfg.users, op->user_id);
 	if (store_rs_rows(rs) == 0 || !u ||
 	    !api_client_visible(u, store_rs_is_null(rs, 0, 1) ? 0 : store_rs_int(rs, 0, 1)) ||
-	    !api_qa_agent_visible(op->api, u, store_rs_int(rs, 0, 0))) {
+	    (!api_qa_agent_visible(op->api, u, store_rs_int(rs, 0, 0)) &&
+	     !store_rs_int(rs, 0, 3))) {
 		api_not_found(req, "contact");
 		return;
 	}
@@ -2305,8 +2310,18 @@ static void on_recording(struct http_req *req, void *arg)
 	struct api_op *op = api_op_new(arg, req, recording_got);
 	if (!op)
 		return;
-	struct store_value p[] = {store_int(api_param_id(req, "id"))};
-	api_op_query(op, &q_recording, p, 1, req);
+	/* an agent may also hear the message their callback answers, while on that call */
+	const struct user *u = userdir_get(op->api->cfg.users, op->user_id);
+	struct center_agent_live lv;
+	int64_t call = -1;
+	if (u && u->agent_id &&
+	    center_agent_live(op->api->cfg.center, (int64_t)u->agent_id, &lv) == 0 &&
+	    (lv.state == ACD_AGENT_RESERVED || lv.state == ACD_AGENT_TALKING ||
+	     lv.state == ACD_AGENT_HOLD || lv.state == ACD_AGENT_WRAPUP) &&
+	    lv.call_id && lv.call_id <= INT64_MAX)
+		call = (int64_t)lv.call_id;
+	struct store_value p[] = {store_int(api_param_id(req, "id")), store_int(call)};
+	api_op_query(op, &q_recording, p, 2, req);
 }
 
 /* ---------- routes ---------- */
@@ -2405,8 +2420,9 @@ int api_qa_routes(struct api *a)
 	     "\"integer\"}},\"comment\":{\"type\":\"string\",\"maxLength\":20000}}}",
 	     DISPUTE_REPLY, NULL, 201, "403 404 409 422"},
 	    {HTTP_GET, QA_PREFIX "/contacts/{id:int}/recording", R_QA_READ, on_recording, NULL, 0,
-	     "A contact's recording for the evaluation player (agents: their own calls; team "
-	     "leads: their team's); only files inside the data directory are served",
+	     "A contact's recording for the evaluation player (agents: their own calls, and the "
+	     "voicemail message the callback they are on answers; team leads: their team's); only "
+	     "files inside the data directory are served",
 	     "quality", NULL, NULL, "application/octet-stream", 0, "404"},
 	    {HTTP_GET, QA_PREFIX "/disputes", R_QA_READ, on_dispute_list, NULL, 0,
 	     "Disputes with their evaluations, newest first; ?open=1 for the unresolved", "quality",

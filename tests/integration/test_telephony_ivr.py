@@ -667,20 +667,25 @@ def api_callback_own_attempts(d, trunk, port):
 def voicemail_callback_note(d, trunk, port):
     """A message left at a menu's record node (number 100, queue 1 open) is called back at once:
     while agent1 is on that callback, GET /me/call names the message (the row's note, the
-    message's contact record and recording)."""
-    from test_telephony_vm import leave_message, voicemails
+    message's contact record and recording), and agent1 may play the message's recording (the
+    bytes QA gets) until the wrap-up ends; agent2, not on that call, may not."""
+    from test_telephony_vm import download, leave_message, voicemails
     menu = {"start": "vm", "nodes": {"vm": {"type": "record", "prompts": ["vm-intro"],
                                             "max_ms": 30000, "next": {"hangup": True}}}}
     d.api("PUT", "/api/v1/numbers/%d/menu" % number_id(d, "100"), {"menu": menu})
     settle()
     frm = "+49305554%03d" % random.randrange(1000)
-    d.token("agent1")  # fetched here, not in the thread
-    seen, stop = [], threading.Event()
+    for u in ("agent1", "agent2", "qa1"):
+        d.token(u)  # fetched here, not in the thread
+    seen, heard, stop = [], [], threading.Event()
 
     def poll():
         while not stop.is_set() and not seen:
             c = my_call(d, "agent1", lambda c: c["callback"])
             if c:
+                vm_id = c["callback"]["message_contact_id"]
+                if vm_id:  # while the callback is on: the agent on it, another agent
+                    heard.extend([download(d, vm_id, "agent1"), download(d, vm_id, "agent2")])
                 seen.append(c)
             time.sleep(0.1)
     with Sipp("agent_answer.xml", args=["-m", 1], port=port) as phone, \
@@ -703,6 +708,15 @@ def voicemail_callback_note(d, trunk, port):
     assert seen[0]["customer_number"] == frm, seen[0]
     row = callbacks_of(d, frm, lambda c: c["status"] == "done")[0]
     assert row["id"] == cb["id"] and row["message_id"] == vm["id"], row
+    qa = download(d, vm["id"], "qa1")
+    assert qa[0] == 200 and qa[1]["content-type"] == "audio/wav" and len(qa[2]) > 1000, qa[:2]
+    assert len(heard) == 2, heard
+    assert heard[0][0] == 200 and heard[0][2] == qa[2], heard[0][:2]
+    assert heard[1][0] == 404, heard[1][:2]  # agent2 is not on that callback
+    st = download(d, vm["id"], "agent1")  # still on it in wrap-up (or already ready: 404)
+    assert st[0] in (200, 404), st[:2]
+    d.set_state("agent1", "ready")  # the wrap-up ends: the message is no longer agent1's
+    assert download(d, vm["id"], "agent1")[0] == 404
 
 
 def test_ivr_and_api_callbacks_apart(binary):

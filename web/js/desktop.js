@@ -206,6 +206,18 @@ export async function mount(root, ctx) {
     loadDay();
   }
 
+  // the caller's voicemail message, to hear before (or while) calling back: one element per
+  // message, so that redrawing the call panel (state changes, polls) does not stop it playing
+  let msgPlayer = null;
+  function messagePlayer(contactId) {
+    if (!msgPlayer || msgPlayer.dataset.contact !== String(contactId)) {
+      msgPlayer = h('audio', { controls: true, preload: 'none', id: 'call-callback-message', class: 'qa-player',
+        dataset: { contact: String(contactId) }, src: `/api/v1/qa/contacts/${contactId}/recording`,
+        'aria-label': t('desk.callback_listen') });
+    }
+    return msgPlayer;
+  }
+
   function renderCall() {
     const c = s.call;
     const st = s.agent.state;
@@ -241,7 +253,8 @@ export async function mount(root, ctx) {
       c.escalation ? [h('dt', null, t('desk.escalated_because')), h('dd', { id: 'call-escalation' }, c.escalation.reason)] : null,
       // a callback being placed: the note of its row (e.g. the voicemail message it answers)
       c.callback ? [h('dt', null, t('desk.callback_note')), h('dd', { id: 'call-callback-note' }, c.callback.notes || '-',
-        c.callback.message_contact_id ? [h('br'), t('desk.callback_message', { id: c.callback.message_contact_id })] : null)] : null);
+        c.callback.message_contact_id ? [h('br'), t('desk.callback_message', { id: c.callback.message_contact_id }),
+          c.callback.message_has_recording ? messagePlayer(c.callback.message_contact_id) : null] : null)] : null);
     const notes = h('textarea', { id: 'call-notes', name: 'notes', rows: 5, maxlength: 20000, value: s.call.notes || '',
       oninput: () => { s.call.notes = notes.value; scheduleNotes(); } });
     const parts = [h('h2', { id: 'call-h' }, t('desk.call'), ' ', h('span', { class: 'state-badge state-' + st }, t('state.' + st))), lateForm(), info];

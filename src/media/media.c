@@ -422,6 +422,11 @@ int media_alloc(struct media **mp, const struct media_config *cfg)
 	m->cfg.addr = m->addr;
 	m->cfg.sdp_addr = m->sdp_addr;
 	m->port_next = first_even(cfg->port_min);
+	m->held = sb_zalloc((cfg->port_max - first_even(cfg->port_min)) / 2 + 1);
+	if (!m->held) {
+		err = ENOMEM;
+		goto out;
+	}
 	dlist_init(&m->legs);
 	dlist_init(&m->pool);
 	dlist_init(&m->sources);
@@ -449,6 +454,7 @@ int media_alloc(struct media **mp, const struct media_config *cfg)
 	*mp = m;
 	return 0;
 out:
+	sb_free(m->held);
 	sb_free(m);
 	return err;
 }
@@ -470,6 +476,7 @@ void media_free(struct media *m)
 	mrec_writer_free(m->recw); /* after the queued writes and deletions */
 	fd_close(m->tfd);
 	close(m->tfd);
+	sb_free(m->held);
 	sb_free(m);
 }
 
@@ -528,22 +535,25 @@ static int bind_udp(struct media *m, uint16_t port, int *fdp)
 
 /*
  * The next free even port and the odd one after it, round robin over the range,
- * trying at most `tries` pairs.
+ * trying at most `tries` binds. Ports where a pair of ours is bound (in use or
+ * in the pool) are passed over without a system call: at high call rates most
+ * of the range is ours, and each failed try cost a socket, a bind and a close.
  */
 static int bind_pair(struct media *m, uint32_t tries, int *rtp, int *rtcp, uint16_t *port)
 {
 	uint32_t lo = first_even(m->cfg.port_min), hi = m->cfg.port_max;
 	uint32_t pairs = (hi - lo) / 2;
-	if (tries > pairs)
-		tries = pairs;
-	for (uint32_t i = 0; i < tries; i++) {
+	if (m->nheld >= pairs)
+		return EADDRINUSE;
+	for (uint32_t i = 0; i < pairs && tries; i++) {
 		uint16_t p = m->port_next;
 		m->port_next = (uint32_t)p + 2 + 1 < hi ? (uint16_t)(p + 2) : (uint16_t)lo;
-		if ((uint32_t)p + 1 >= hi)
+		if ((uint32_t)p + 1 >= hi || m->held[(p - lo) / 2])
 			continue;
+		tries--;
 		int err = bind_udp(m, p, rtp);
 		if (err == EADDRINUSE)
-			continue;
+			continue; /* another program's */
 		if (err)
 			return err;
 		err = bind_udp(m, (uint16_t)(p + 1), rtcp);
@@ -559,10 +569,24 @@ static int bind_pair(struct media *m, uint32_t tries, int *rtp, int *rtcp, uint1
 	return EADDRINUSE;
 }
 
+/* The pair at `port` is ours (bound) or no longer. */
+static void port_hold(struct media *m, uint16_t port, bool held)
+{
+	uint8_t *h = &m->held[(port - first_even(m->cfg.port_min)) / 2];
+	if (*h == held)
+		return;
+	*h = held;
+	if (held)
+		m->nheld++;
+	else
+		m->nheld--;
+}
+
 /* --- the socket pool --- */
 
 static void sock_close(struct msock *ms)
 {
+	port_hold(ms->m, ms->port, false);
 	fd_close(ms->fd);
 	close(ms->fd);
 	fd_close(ms->rtcp_fd);
@@ -586,8 +610,8 @@ static int sock_open(struct media *m, struct msock **sp)
 		return ENOMEM;
 	ms->m = m;
 	dlist_init(&ms->le);
-	/* with pairs in the pool, give up after a few ports in use rather than walk
-	 * a range the pool itself fills */
+	/* with pairs in the pool, give up after a few ports other programs hold
+	 * rather than walk the whole range */
 	uint32_t tries = dlist_empty(&m->pool) ? UINT32_MAX : 16;
 	int err = bind_pair(m, tries, &ms->fd, &ms->rtcp_fd, &ms->port);
 	if (err)
@@ -600,6 +624,7 @@ static int sock_open(struct media *m, struct msock **sp)
 		fd_close(ms->fd);
 		goto out_close;
 	}
+	port_hold(m, ms->port, true);
 	*sp = ms;
 	return 0;
 out_close:

@@ -130,6 +130,8 @@ struct media {
 	char addr[MEDIA_ADDR_MAX], sdp_addr[MEDIA_ADDR_MAX];
 	struct sa bind_sa, sdp_sa;
 	uint16_t port_next;
+	uint8_t *held; /* per even port of the range: a pair of ours is bound there */
+	uint32_t nheld;
 	struct dlist legs, sources, clips;
 	struct dlist pool; /* idle socket pairs, oldest first */
 	unsigned npool;

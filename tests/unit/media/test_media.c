@@ -201,6 +201,32 @@ static void test_pool(void **state)
 	media_leg_free(a);
 	media_free(m);
 
+	/* the pairs of ours (on calls, in the pool) are passed over without a bind: with the
+	 * pool holding a pair not quiet yet, a free port 18 pairs on is still found (trying
+	 * each port in turn gave up after 16 in use and took the pool's pair) */
+	{
+		struct media_leg *l[19]; /* [31101, 31141): 19 pairs, 31102 .. 31138 */
+		m = new_media_pool(31101, 31141, 1, 60000);
+		for (int i = 0; i < 19; i++) {
+			assert_int_equal(media_leg_alloc(&l[i], m), 0);
+			assert_int_equal(media_leg_port(l[i]), 31102 + 2 * i);
+		}
+		media_leg_free(l[0]);  /* to the pool (not quiet for a minute) */
+		media_leg_free(l[18]); /* the pool is full: closed */
+		assert_true(port_free(31138));
+		assert_int_equal(media_leg_alloc(&l[18], m), 0);
+		assert_int_equal(media_leg_port(l[18]), 31138);
+		/* every pair ours now: the pool's pair, without a bind */
+		assert_int_equal(media_leg_alloc(&l[0], m), 0);
+		assert_int_equal(media_leg_port(l[0]), 31102);
+		assert_int_equal(media_leg_alloc(&a, m), EADDRINUSE);
+		for (int i = 0; i < 19; i++)
+			media_leg_free(l[i]);
+		media_free(m);
+		for (int p = 31102; p < 31140; p++)
+			assert_true(port_free((uint16_t)p));
+	}
+
 	/* a full pool closes what it cannot keep */
 	m = new_media_pool(31011, 31016, 1, 0);
 	assert_int_equal(media_leg_alloc(&a, m), 0);

@@ -311,10 +311,13 @@ def main():
             "agents; daemon CPU %.1f s (loop thread %.1f s)"
             % (ok, bad, dt, offered, answered, cpu, loop_cpu))
         overload = OVERLOAD
-        shed = 0
+        # every run: whether the daemon shed load (a failed run says why)
+        shed = metric(http_port, api.token, "sb_sip_invites_shed_total")
+        wait_s = metric(http_port, api.token, "sb_sip_max_queue_wait_seconds")
+        if not overload:
+            log("overload: %s INVITEs shed (503), longest socket wait %s s" % (shed, wait_s))
+            shed = 0  # a shed call failed here (the plain uac)
         if overload:
-            shed = metric(http_port, api.token, "sb_sip_invites_shed_total")
-            wait_s = metric(http_port, api.token, "sb_sip_max_queue_wait_seconds")
             per = stat_periods(os.path.join(tmp, "daemon.csv"))
             tail = per[-max(1, len(per) // 4):]
             tail_bad = sum(b for _, b in tail)

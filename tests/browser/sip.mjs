@@ -167,6 +167,25 @@ export class Phone {
     return p;
   }
 
+  /*
+   * A phone that does not register: the daemon reaches it at 127.0.0.1:port
+   * (a customer behind the trunk, `trunk` in the daemon's settings).
+   */
+  static async listen() {
+    const p = new Phone();
+    p.dir = mkdtempSync(join(tmpdir(), 'sbweb-phone-'));
+    p.port = await freePort();
+    p.cidFile = join(p.dir, 'ringing');
+    p.sipp = new Sipp(join(HERE, 'sipp_phone.xml'), {
+      port: p.port, dir: p.dir, timeout: 170, args: ['-m', 1, '-mp', await mediaPort()], csv: [[p.cidFile]],
+    });
+    await until(async () => {
+      if (!p.sipp.running()) throw new Error('the phone\'s SIPp ended:\n' + p.sipp.log());
+      return udpListening(p.port);
+    }, 10000, 'the phone listening');
+    return p;
+  }
+
   /* The phone rings: resolves with the call's SIP Call-ID. */
   ringing(ms = 30000) { return callIdIn(this.cidFile, this.sipp, ms, 'the phone to ring'); }
   async pickUp() { await nudge(this.port, await this.ringing(1000)); }

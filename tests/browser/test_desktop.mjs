@@ -1,16 +1,21 @@
-// test_desktop: an agent's real SIP call from start to end in the browser, and the supervisor's wallboard watching a SIP caller wait.
+// test_desktop: an agent's real SIP call from start to end in the browser, the supervisor's wallboard watching a SIP caller wait, and a voicemail called back (the message played on the desktop).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Daemon, newPage, login, until, screenshot, closeBrowser } from './harness.mjs';
 import { Phone, Caller } from './sip.mjs';
 
-// SIP on any free port; no demo traffic: the only calls are the tests' SIPp callers
-const d = new Daemon({ sip: '127.0.0.1:0' });
-let url;
+// SIP on any free port; no demo traffic: the only calls are the tests' SIPp callers. Outside
+// numbers (a callback's customer) go to the trunk: one phone of the test's that does not register.
+let d, url, customerLine;
 const sipps = []; // killed at the end if a test failed half-way
 
-before(async () => { url = await d.start(); });
+before(async () => {
+  customerLine = await Phone.listen();
+  sipps.push(customerLine);
+  d = new Daemon({ sip: '127.0.0.1:0', trunk: '127.0.0.1:' + customerLine.port });
+  url = await d.start();
+});
 after(async () => {
   for (const s of sipps) s.close();
   await closeBrowser();
@@ -179,5 +184,67 @@ test('the wallboard shows a real SIP caller waiting, then answered when the agen
   assert.equal(rec.customer_number, customer.phone);
   assert.equal(rec.agent_id, 2);
   assert.ok(rec.t_connected && rec.t_enqueued < rec.t_connected, JSON.stringify(rec));
+  await page.context().close();
+});
+
+test('a voicemail message is called back: the agent sees the note on the desktop and plays the message', async () => {
+  const admin = await d.as('admin');
+  const agent2 = await d.as('agent2');
+  assert.equal((await agent2.put('/me/state', { state: 'logged_out' })).status, 200);
+  // number 100 takes messages; its queue (general) is open, so each is called back at once
+  const num = (await admin.get('/numbers')).body.items.find((n) => n.number === '100');
+  const menu = { start: 'vm', nodes: { vm: { type: 'record', prompts: ['vm-intro'], max_ms: 30000, next: { hangup: true } } } };
+  assert.equal((await admin.put(`/numbers/${num.id}/menu`, { menu })).status, 200);
+  await new Promise((r) => setTimeout(r, 1500)); // the controller re-reads menus every second
+
+  const phone = await Phone.start(d.sip, '1001');
+  sipps.push(phone);
+  const page = await newPage();
+  await login(page, url, 'agent1');
+  await page.waitForSelector('#agent-state');
+  await page.click('#btn-ready');
+  await until(async () => (await page.textContent('#agent-state')) === 'Ready', 10000, 'ready');
+
+  // a caller leaves a message: the prompt (5.7 s), the tone, then hangs up
+  const from = '+4930555' + String(100000 + Math.floor(Math.random() * 800000));
+  const caller = await Caller.start(d.sip, '100', from);
+  sipps.push(caller);
+  await caller.answered();
+  await new Promise((r) => setTimeout(r, 8000));
+  await caller.hangUp();
+  await caller.done();
+
+  // the callback rings agent1's phone; on pick-up the customer is called through the trunk
+  await phone.ringing();
+  await phone.pickUp();
+  await customerLine.ringing();
+  await customerLine.pickUp();
+  await until(async () => (await page.textContent('#agent-state')) === 'Talking', 15000, 'talking');
+  await page.waitForSelector('#call-callback-message', { timeout: 15000 });
+  assert.match(await page.textContent('#call-callback-note'), /voicemail waiting/);
+  assert.equal(await page.textContent('#call-number'), from);
+  // the player's source is the message, and the agent's session may fetch it
+  const sup = await d.as('super1');
+  const msg = await until(async () => (await sup.get('/contacts?limit=20')).body.items.find((c) => c.customer_number === from && c.attributes && c.attributes.kind === 'voicemail'), 10000, 'the message record');
+  assert.equal(await page.getAttribute('#call-callback-message', 'src'), `/api/v1/qa/contacts/${msg.id}/recording`);
+  const got = await page.evaluate(async () => {
+    const r = await fetch(document.querySelector('#call-callback-message').src);
+    return { status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength };
+  });
+  assert.equal(got.status, 200, JSON.stringify(got));
+  assert.equal(got.type, 'audio/wav');
+  assert.ok(got.size > 44, JSON.stringify(got));
+  // the player survives the panel's redraws (here: hold and resume)
+  const before = await page.evaluateHandle(() => document.querySelector('#call-callback-message'));
+  await page.click('#btn-hold');
+  await until(async () => (await page.textContent('#agent-state')) === 'On hold', 10000, 'hold');
+  await page.click('#btn-hold');
+  await until(async () => (await page.textContent('#agent-state')) === 'Talking', 10000, 'resume');
+  assert.ok(await page.evaluate((el) => el === document.querySelector('#call-callback-message'), before), 'the same player');
+
+  await page.click('#btn-hangup');
+  await phone.done();
+  await customerLine.done();
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });

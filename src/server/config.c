@@ -18,6 +18,8 @@ void serve_config_defaults(struct serve_config *c)
 	serve_addr_parse("127.0.0.1:5060", &c->sip, err, sizeof(err));
 	c->sip_min_expires = 60;
 	c->sip_overload_wait_ms = 1000;
+	c->rtp_port_min = 20000;
+	c->rtp_port_max = 30000;
 	c->pwhash_cost = PWHASH_INTERACTIVE;
 	c->pwhash_threads = 1;
 	c->sse_heartbeat_ms = 15000;
@@ -304,6 +306,8 @@ static int load_file(struct serve_config *c, const char *file)
 					   "sip",
 					   "sip_min_expires",
 					   "sip_overload_wait_ms",
+					   "rtp_port_min",
+					   "rtp_port_max",
 					   "trunk",
 					   "recording_sweep_ms",
 					   "recording_day_ms",
@@ -358,6 +362,19 @@ static int load_file(struct serve_config *c, const char *file)
 	if ((rc = cfg_i64(j, "sip_overload_wait_ms", 0, 60000, &v, file)))
 		goto out;
 	c->sip_overload_wait_ms = (unsigned)v;
+	int64_t rmin = c->rtp_port_min, rmax = c->rtp_port_max;
+	if ((rc = cfg_i64(j, "rtp_port_min", 1024, 65534, &rmin, file)) ||
+	    (rc = cfg_i64(j, "rtp_port_max", 1026, 65535, &rmax, file)))
+		goto out;
+	static const char too_narrow[] = "\"rtp_port_max\" must leave room above "
+					 "\"rtp_port_min\" for an even RTP port and the RTCP "
+					 "port after it";
+	if (rmax < rmin + (rmin & 1) + 2) { /* one even port and its odd partner below the max */
+		rc = bad(file, too_narrow);
+		goto out;
+	}
+	c->rtp_port_min = (uint16_t)rmin;
+	c->rtp_port_max = (uint16_t)rmax;
 	if ((rc = cfg_i64(j, "recording_sweep_ms", 10, 86400000, &c->rec_sweep_ms, file)) ||
 	    (rc = cfg_i64(j, "recording_day_ms", 1, 86400000, &c->rec_day_ms, file)))
 		goto out;

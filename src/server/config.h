@@ -25,8 +25,11 @@ struct serve_config {
 	unsigned sip_min_expires; /* s: shortest registration accepted ("sip_min_expires") */
 	/* ms; new INVITEs queued longer in the SIP socket: 503 ("sip_overload_wait_ms") */
 	unsigned sip_overload_wait_ms;
-	struct serve_addr trunk;  /* where calls to outside numbers go (--trunk, "trunk") */
-	bool trunk_given;	  /* port 0 otherwise: no outside calls */
+	/* RTP: even ports from rtp_port_min up to below rtp_port_max, each with the odd one after
+	 * it for RTCP ("rtp_port_min", "rtp_port_max"; 20000-30000: 5,000 pairs) */
+	uint16_t rtp_port_min, rtp_port_max;
+	struct serve_addr trunk;	  /* where calls to outside numbers go (--trunk, "trunk") */
+	bool trunk_given;		  /* port 0 otherwise: no outside calls */
 	int64_t rec_sweep_ms, rec_day_ms; /* recording retention: sweep interval, a "day" (tests) */
 	char *tls_cert, *tls_key;	  /* file paths */
 	char *config_file;

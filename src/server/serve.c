@@ -286,6 +286,8 @@ static int start_telephony(struct daemon *d)
 	tc.sip_addr = addr;
 	tc.reg_min_expires = d->cfg.sip_min_expires;
 	tc.sip_overload_wait_ms = d->cfg.sip_overload_wait_ms;
+	tc.rtp_min = d->cfg.rtp_port_min;
+	tc.rtp_max = d->cfg.rtp_port_max;
 	tc.data_dir = d->cfg.data_dir; /* call recordings (tel_rec.c) */
 	tc.store = d->store;
 	tc.rec_sweep_ms = d->cfg.rec_sweep_ms;

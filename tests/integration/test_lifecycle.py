@@ -41,7 +41,10 @@ def test_flag_validation(binary):
         for doc, why in [({"htp": "x"}, 'unknown setting "htp"'),
                          ({"pwhash_cost": "fast"}, "pwhash_cost"),
                          ({"sse_heartbeat_ms": 1.5}, "sse_heartbeat_ms"),
-                         ({"http": "127.0.0.1:99999"}, "port")]:
+                         ({"http": "127.0.0.1:99999"}, "port"),
+                         ({"rtp_port_min": 80}, "rtp_port_min"),
+                         ({"rtp_port_max": 70000}, "rtp_port_max"),
+                         ({"rtp_port_min": 40001, "rtp_port_max": 40003}, "room above")]:
             with open(cfg, "w") as f:
                 json.dump(doc, f)
             out = serve(binary, "--list-routes", "--config", cfg)

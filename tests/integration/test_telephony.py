@@ -122,6 +122,33 @@ def test_abandon_while_queued(binary):
         assert r["customer_number"] == CALLER and r["queue_id"] == 1, r
 
 
+def test_rtp_port_range(binary):
+    """"rtp_port_min"/"rtp_port_max" in the config file set the RTP ports: from 30041 to below
+    30048 the even ports 30042, 30044 and 30046 (RTCP on the odd one after each); three queued
+    callers get one each, a fourth finds none and is refused, not answered. (30000-30099: above
+    the default range, below the tests' own media ports, out of the kernel's ephemeral ones.)"""
+    with Daemon(binary, settings=dict(settings(), rtp_port_min=30041,
+                                      rtp_port_max=30048)) as d:
+        d.set_state("agent1", "not_ready", 101)  # logged in, not ready: the callers wait
+        callers = []
+        try:
+            for _ in range(3):
+                c = Caller(d, frm=CALLER)
+                callers.append(c)
+                assert c.call() == 200
+            assert sorted(c.remote[1] for c in callers) == [30042, 30044, 30046], \
+                [c.remote for c in callers]
+            c = Caller(d, frm=CALLER)
+            callers.append(c)
+            code = c.call()
+            assert code >= 400, code
+            for c in callers[:3]:
+                assert c.hangup() == 200
+        finally:
+            for c in callers:
+                c.close()
+
+
 def _queued_caller_then(d, phone_scenario, agent_reason):
     """agent1's SIPp phone runs phone_scenario for one offer; the caller must stay queued (at
     the head), agent1 not ready; then agent2 (SIPp, answering) gets the same call."""
@@ -414,6 +441,7 @@ def test_stop_during_calls(binary):
 
 if __name__ == "__main__":
     run([test_answered_call_two_way_audio, test_agent_hangs_up, test_abandon_while_queued,
+         test_rtp_port_range,
          test_ring_no_answer, test_busy, test_ring_all_double_answer, test_hold_and_transfer,
          test_no_agent_logged_in,
          test_session_refresh_mid_call, test_tcp_caller, test_static_contact,

@@ -147,23 +147,13 @@ async function callIdIn(path, sipp, ms, what) {
  */
 export class Phone {
   static async start(sipAddr, ext, password = 'demo') {
-    const p = new Phone();
-    p.dir = mkdtempSync(join(tmpdir(), 'sbweb-phone-'));
-    p.port = await freePort();
+    const p = await Phone.#at();
     const reg = new Sipp(join(SIPP_DIR, 'register.xml'), {
       target: sipAddr, port: p.port, dir: p.dir, timeout: 20,
       args: ['-m', 1, '-au', ext, '-ap', password], csv: [[ext, 300]],
     });
     await reg.done(30000);
-    p.cidFile = join(p.dir, 'ringing');
-    p.sipp = new Sipp(join(HERE, 'sipp_phone.xml'), {
-      port: p.port, dir: p.dir, timeout: 170, args: ['-m', 1, '-mp', await mediaPort()], csv: [[p.cidFile]],
-    });
-    // ready when its SIPp listens (an INVITE before that would find the phone unreachable)
-    await until(async () => {
-      if (!p.sipp.running()) throw new Error('the phone\'s SIPp ended:\n' + p.sipp.log());
-      return udpListening(p.port);
-    }, 10000, 'the phone listening');
+    await p.#answerer();
     return p;
   }
 
@@ -172,18 +162,28 @@ export class Phone {
    * (a customer behind the trunk, `trunk` in the daemon's settings).
    */
   static async listen() {
+    const p = await Phone.#at();
+    await p.#answerer();
+    return p;
+  }
+
+  static async #at() {
     const p = new Phone();
     p.dir = mkdtempSync(join(tmpdir(), 'sbweb-phone-'));
     p.port = await freePort();
-    p.cidFile = join(p.dir, 'ringing');
-    p.sipp = new Sipp(join(HERE, 'sipp_phone.xml'), {
-      port: p.port, dir: p.dir, timeout: 170, args: ['-m', 1, '-mp', await mediaPort()], csv: [[p.cidFile]],
+    return p;
+  }
+
+  /* Its SIPp, ready when it listens (an INVITE before that would find the phone unreachable). */
+  async #answerer() {
+    this.cidFile = join(this.dir, 'ringing');
+    this.sipp = new Sipp(join(HERE, 'sipp_phone.xml'), {
+      port: this.port, dir: this.dir, timeout: 170, args: ['-m', 1, '-mp', await mediaPort()], csv: [[this.cidFile]],
     });
     await until(async () => {
-      if (!p.sipp.running()) throw new Error('the phone\'s SIPp ended:\n' + p.sipp.log());
-      return udpListening(p.port);
+      if (!this.sipp.running()) throw new Error('the phone\'s SIPp ended:\n' + this.sipp.log());
+      return udpListening(this.port);
     }, 10000, 'the phone listening');
-    return p;
   }
 
   /* The phone rings: resolves with the call's SIP Call-ID. */

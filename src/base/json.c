@@ -311,3 +311,8 @@ cJSON *json_add_i64(cJSON *obj, const char *key, int64_t v)
 {
 	return cJSON_AddNumberToObject(obj, key, (double)v);
 }
+
+cJSON *json_add_str_or_null(cJSON *obj, const char *key, const char *s)
+{
+	return s ? cJSON_AddStringToObject(obj, key, s) : cJSON_AddNullToObject(obj, key);
+}

@@ -51,5 +51,7 @@ int json_only_keys(const cJSON *obj, const char *const *allowed, const char **un
 
 /* Adds an integer exactly (epoch milliseconds fit: |v| < 2^53). Returns the item or NULL. */
 cJSON *json_add_i64(cJSON *obj, const char *key, int64_t v);
+/* Adds s, or null when s is NULL. Returns the item or NULL. */
+cJSON *json_add_str_or_null(cJSON *obj, const char *key, const char *s);
 
 #endif

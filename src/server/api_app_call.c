@@ -185,11 +185,7 @@ static void call_callback(cJSON *o, const struct store_rs *rs)
 	}
 	cJSON *b = cJSON_AddObjectToObject(o, "callback");
 	json_add_i64(b, "id", store_rs_int(rs, 0, 13));
-	const char *notes = store_rs_text(rs, 0, 14);
-	if (notes)
-		cJSON_AddStringToObject(b, "notes", notes);
-	else
-		cJSON_AddNullToObject(b, "notes");
+	json_add_str_or_null(b, "notes", store_rs_text(rs, 0, 14));
 	json_add_i64(b, "attempts", store_rs_int(rs, 0, 15));
 	json_add_i64(b, "max_attempts", store_rs_int(rs, 0, 16));
 	/* the message as the contacts list shows it: its record, whether it has a recording */
@@ -239,11 +235,7 @@ static void call_read(struct api_op *op, int err, struct store_rs *rs, struct ht
 	}
 	if (store_rs_rows(rs)) {
 		json_add_i64(o, "contact_id", store_rs_int(rs, 0, 0));
-		const char *num = store_rs_text(rs, 0, 1);
-		if (num)
-			cJSON_AddStringToObject(o, "customer_number", num);
-		else
-			cJSON_AddNullToObject(o, "customer_number");
+		json_add_str_or_null(o, "customer_number", store_rs_text(rs, 0, 1));
 		int64_t cust = store_rs_int(rs, 0, 2);
 		if (!cust)
 			cust = store_rs_int(rs, 0, 12); /* linked on an earlier segment */

@@ -19,6 +19,7 @@ before(async () => {
 after(async () => {
   for (const s of sipps) s.close();
   await closeBrowser();
+  if (!d) return; // the customer's phone never started
   await d.stop();
   d.cleanup();
 });
